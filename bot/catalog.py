@@ -1,0 +1,285 @@
+"""The institution's catalog and policies, loaded from ``data/catalog.yml``.
+
+Everything the bot states as a rule or a number (grades, GPA, stacking limits, start term, contact)
+comes from here, so the FAQ answers and the progress checker can never disagree. A catalog with an
+error is refused at load with a :class:`CatalogError` naming the place, e.g.
+``credentials[1].requirements[2]: unknown course 'PAD 699'``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import yaml
+
+from bot.errors import CatalogError
+from bot.grades import GRADE_POINTS
+from bot.terms import Term, parse_term
+
+DEFAULT_CATALOG_PATH = "data/catalog.yml"
+LEVELS = ("undergraduate", "graduate")
+REPEAT_RULES = ("latest", "best")
+
+
+@dataclass(frozen=True)
+class Course:
+    code: str
+    title: str
+    credit_hours: float
+    consent_required: bool
+
+
+@dataclass(frozen=True)
+class ChooseGroup:
+    """``{choose: N, from: [codes]}``: any N of the listed courses."""
+
+    choose: int
+    options: Tuple[str, ...]
+
+
+Requirement = Union[str, ChooseGroup]
+
+
+@dataclass(frozen=True)
+class LevelPolicy:
+    min_course_grade: str
+    min_gpa: float
+    requires_bachelors: bool
+
+
+@dataclass(frozen=True)
+class Credential:
+    id: str
+    name: str
+    aliases: Tuple[str, ...]
+    level: str
+    launch_term: Term
+    requirements: Tuple[Requirement, ...]
+    stacks_into: Tuple[str, ...]
+
+    @property
+    def course_codes(self) -> List[str]:
+        """Every course code named by the requirements, in catalog order."""
+        codes: List[str] = []
+        for req in self.requirements:
+            codes.extend(req.options if isinstance(req, ChooseGroup) else [req])
+        return codes
+
+
+@dataclass(frozen=True)
+class Catalog:
+    institution_name: str
+    short_name: str
+    contact_email: str
+    program_start_term: Term
+    repeat_rule: str
+    transfer_credit: bool
+    levels: Dict[str, LevelPolicy]
+    max_stack_credits: float
+    max_credit_age_years: int
+    credentials: Tuple[Credential, ...]
+    courses: Dict[str, Course]
+    links: Dict[str, str] = field(default_factory=dict)
+
+    def credential(self, credential_id: str) -> Credential:
+        for cred in self.credentials:
+            if cred.id == credential_id:
+                return cred
+        raise KeyError(credential_id)
+
+    def credentials_of_level(self, level: str) -> List[Credential]:
+        return [c for c in self.credentials if c.level == level]
+
+    def credentials_with_course(self, code: str) -> List[Credential]:
+        return [c for c in self.credentials if code in c.course_codes]
+
+
+def normalise_course_code(text: str) -> str:
+    """``"pad681"``, ``"Pad-681"`` and ``" PAD  681 "`` all become ``"PAD 681"``."""
+    compact = "".join(ch for ch in str(text).upper() if ch.isalnum())
+    letters = compact.rstrip("0123456789")
+    digits = compact[len(letters):]
+    return f"{letters} {digits}" if letters and digits else compact
+
+
+def catalog_path() -> Path:
+    return Path(os.environ.get("CATALOG_PATH") or DEFAULT_CATALOG_PATH)
+
+
+def load_catalog(path: Union[str, Path, None] = None) -> Catalog:
+    """Read and validate a catalog file (default: ``$CATALOG_PATH`` or ``data/catalog.yml``).
+
+    Raises:
+        CatalogError: the file is missing, is not YAML, or breaks a rule; the message names the place.
+    """
+    path = Path(path) if path is not None else catalog_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML ({exc})") from None
+    return parse_catalog(raw, source=str(path))
+
+
+def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
+    """Validate an already-parsed catalog mapping (see :func:`load_catalog`)."""
+    v = _Validator(source)
+    root = v.mapping(raw, "")
+    inst = v.mapping(root.get("institution"), "institution")
+    pol = v.mapping(root.get("policies"), "policies")
+
+    levels_raw = v.mapping(pol.get("levels"), "policies.levels")
+    levels: Dict[str, LevelPolicy] = {}
+    for name, lv in levels_raw.items():
+        where = f"policies.levels.{name}"
+        if name not in LEVELS:
+            v.fail(where, f"unknown level '{name}' (expected one of: {', '.join(LEVELS)})")
+        lv = v.mapping(lv, where)
+        levels[name] = LevelPolicy(
+            min_course_grade=v.grade(lv.get("min_course_grade"), f"{where}.min_course_grade"),
+            min_gpa=v.number(lv.get("min_gpa"), f"{where}.min_gpa", low=0.0, high=4.0),
+            requires_bachelors=v.boolean(lv.get("requires_bachelors"), f"{where}.requires_bachelors"),
+        )
+    stacking = v.mapping(pol.get("stacking"), "policies.stacking")
+    repeat_rule = v.text(pol.get("repeat_rule", "latest"), "policies.repeat_rule")
+    if repeat_rule not in REPEAT_RULES:
+        v.fail("policies.repeat_rule", f"'{repeat_rule}' is not one of: {', '.join(REPEAT_RULES)}")
+
+    courses: Dict[str, Course] = {}
+    for code, c in v.mapping(root.get("courses"), "courses").items():
+        where = f"courses.{code}"
+        c = v.mapping(c, where)
+        norm = normalise_course_code(code)
+        if norm != str(code):
+            v.fail(where, f"course code should be written '{norm}'")
+        courses[norm] = Course(
+            code=norm,
+            title=v.text(c.get("title"), f"{where}.title"),
+            credit_hours=v.number(c.get("credit_hours"), f"{where}.credit_hours", low=0.5, high=12),
+            consent_required=v.boolean(c.get("consent_required", False), f"{where}.consent_required"),
+        )
+
+    credentials: List[Credential] = []
+    seen_ids = set()
+    creds_raw = root.get("credentials")
+    if not isinstance(creds_raw, list) or not creds_raw:
+        v.fail("credentials", "expected a non-empty list of credentials")
+    for i, cr in enumerate(creds_raw):
+        where = f"credentials[{i}]"
+        cr = v.mapping(cr, where)
+        cid = v.text(cr.get("id"), f"{where}.id")
+        if cid in seen_ids:
+            v.fail(f"{where}.id", f"duplicate credential id '{cid}'")
+        seen_ids.add(cid)
+        level = v.text(cr.get("level"), f"{where}.level")
+        if level not in levels:
+            v.fail(f"{where}.level", f"unknown level '{level}' (defined: {', '.join(levels)})")
+        reqs: List[Requirement] = []
+        req_raw = cr.get("requirements")
+        if not isinstance(req_raw, list) or not req_raw:
+            v.fail(f"{where}.requirements", "expected a non-empty list")
+        for j, req in enumerate(req_raw):
+            rwhere = f"{where}.requirements[{j}]"
+            if isinstance(req, dict):
+                n = req.get("choose")
+                opts = req.get("from")
+                if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                    v.fail(rwhere, "'choose' must be a positive whole number")
+                if not isinstance(opts, list) or len(opts) < n:
+                    v.fail(rwhere, f"'from' must list at least {n} course(s)")
+                reqs.append(ChooseGroup(n, tuple(v.course(o, rwhere, courses) for o in opts)))
+            else:
+                reqs.append(v.course(req, rwhere, courses))
+        aliases = cr.get("aliases") or []
+        stacks = cr.get("stacks_into") or []
+        if not isinstance(aliases, list) or not isinstance(stacks, list):
+            v.fail(where, "'aliases' and 'stacks_into' must be lists")
+        credentials.append(
+            Credential(
+                id=cid,
+                name=v.text(cr.get("name"), f"{where}.name"),
+                aliases=tuple(str(a) for a in aliases),
+                level=level,
+                launch_term=v.term(cr.get("launch_term"), f"{where}.launch_term"),
+                requirements=tuple(reqs),
+                stacks_into=tuple(str(s) for s in stacks),
+            )
+        )
+
+    links = {
+        key[: -len("_url")]: str(val)
+        for key, val in inst.items()
+        if key.endswith("_url") and val
+    }
+    return Catalog(
+        institution_name=v.text(inst.get("name"), "institution.name"),
+        short_name=v.text(inst.get("short_name", inst.get("name")), "institution.short_name"),
+        contact_email=v.text(inst.get("contact_email"), "institution.contact_email"),
+        program_start_term=v.term(inst.get("program_start_term"), "institution.program_start_term"),
+        repeat_rule=repeat_rule,
+        transfer_credit=v.boolean(pol.get("transfer_credit", False), "policies.transfer_credit"),
+        levels=levels,
+        max_stack_credits=v.number(stacking.get("max_credits"), "policies.stacking.max_credits", low=0),
+        max_credit_age_years=int(
+            v.number(stacking.get("max_credit_age_years"), "policies.stacking.max_credit_age_years", low=1)
+        ),
+        credentials=tuple(credentials),
+        courses=courses,
+        links=links,
+    )
+
+
+class _Validator:
+    """Small helpers that raise CatalogError naming the source file and the key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> None:
+        raise CatalogError(f"{self.source}: {where or 'top level'}: {message}")
+
+    def mapping(self, value: Any, where: str) -> Dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(where, "expected a mapping of keys to values" if value is not None else "missing")
+        return value
+
+    def text(self, value: Any, where: str) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.fail(where, "missing")
+        if isinstance(value, (dict, list)):
+            self.fail(where, "expected text")
+        return str(value).strip()
+
+    def number(self, value: Any, where: str, low: Optional[float] = None, high: Optional[float] = None) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(where, f"expected a number, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.fail(where, f"{value} is out of range")
+        return float(value) if isinstance(value, float) else value
+
+    def boolean(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(where, f"expected true or false, got {value!r}")
+        return value
+
+    def grade(self, value: Any, where: str) -> str:
+        g = self.text(value, where).upper()
+        if g not in GRADE_POINTS:
+            self.fail(where, f"unknown grade letter '{value}' (expected one of: {', '.join(GRADE_POINTS)})")
+        return g
+
+    def term(self, value: Any, where: str) -> Term:
+        try:
+            return parse_term(self.text(value, where))
+        except ValueError as exc:
+            self.fail(where, str(exc))
+            raise  # unreachable, keeps type checkers happy
+
+    def course(self, value: Any, where: str, courses: Dict[str, Course]) -> str:
+        code = normalise_course_code(self.text(value, where))
+        if code not in courses:
+            self.fail(where, f"unknown course '{value}' (not listed under 'courses')")
+        return code

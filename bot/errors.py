@@ -3,7 +3,12 @@
 Each carries a message fit to show a person as it is (no traceback needed):
 
 - :class:`CatalogError`  the catalog file is missing or breaks a rule (names the key path).
+- :class:`RecordsImportError`  a records CSV file was refused (names file, line and field).
+- :class:`UnknownStudentError`, :class:`UnknownCredentialError`, :class:`UnknownProgramError`
+  a lookup found nothing.
+- :class:`ConfigError`  a required setting such as ``BOT_AUTH_SECRET`` is missing.
 """
+from typing import Optional
 
 
 class BotError(Exception):
@@ -12,3 +17,33 @@ class BotError(Exception):
 
 class CatalogError(BotError):
     """The catalog could not be loaded; the message names the file and the place."""
+
+
+class RecordsImportError(BotError):
+    """A student-records import file was refused; the message names the file, line and field.
+
+    Attributes:
+        path: the file at fault; line: its 1-based line number (header is line 1) or None;
+        field: the column at fault or None.
+    """
+
+    def __init__(self, path: str, line: Optional[int], field: Optional[str], message: str) -> None:
+        self.path, self.line, self.field = path, line, field
+        place = path + (f", line {line}" if line is not None else "") + (f", field '{field}'" if field else "")
+        super().__init__(f"{place}: {message}")
+
+
+class UnknownStudentError(BotError):
+    """No student with this ID is on record."""
+
+
+class UnknownCredentialError(BotError):
+    """No credential in the catalog matches this id, name or alias."""
+
+
+class UnknownProgramError(BotError):
+    """No certificate or degree in the catalog's ``stacks_into`` lists matches this name."""
+
+
+class ConfigError(BotError):
+    """A required setting (e.g. ``BOT_AUTH_SECRET``) is missing or invalid."""

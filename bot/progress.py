@@ -1,0 +1,551 @@
+"""Progress rules of DESIGN.md: where a student stands on a credential, and what may stack.
+
+Everything here is a pure function of the catalog and a student's record (no database, no I/O):
+
+- :func:`check_progress` applies rules 1-6 and returns a :class:`ProgressReport`, whose
+  :meth:`~ProgressReport.to_json` is the ``progress --json`` object and :func:`render_report`
+  the chat text.
+- :func:`stacking_report` tells which completed credits could still count toward a certificate or
+  degree named in the catalog's ``stacks_into`` lists.
+- :func:`find_credential` and :func:`find_program` map what a person typed to the catalog.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from bot.catalog import Catalog, ChooseGroup, Credential
+from bot.errors import UnknownCredentialError, UnknownProgramError
+from bot.grades import GRADE_POINTS, IN_PROGRESS_GRADES
+from bot.terms import Term
+
+EARNED = "earned"
+IN_PROGRESS = "in_progress"
+NOT_STARTED = "not_started"
+NOT_ELIGIBLE = "not_eligible"
+STATUS_LABELS = {
+    EARNED: "earned",
+    IN_PROGRESS: "in progress",
+    NOT_STARTED: "not started",
+    NOT_ELIGIBLE: "not eligible",
+}
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student as the progress rules see them."""
+
+    student_id: str
+    name: str = ""
+    email: str = ""
+    has_bachelors: bool = False
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One course attempt from the student's record.
+
+    Args:
+        grade: a letter grade, ``W``, ``I``, ``IP`` or empty (in progress).
+        credit_hours: None means the catalog's value.
+        institution: empty for the home institution, else the other school (transfer credit).
+    """
+
+    course: str
+    term: Term
+    grade: str = ""
+    credit_hours: Optional[float] = None
+    institution: str = ""
+
+    @property
+    def grade_code(self) -> str:
+        return self.grade.strip().upper()
+
+    @property
+    def is_transfer(self) -> bool:
+        return bool(self.institution.strip())
+
+    @property
+    def is_final(self) -> bool:
+        return self.grade_code in GRADE_POINTS
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.grade_code in IN_PROGRESS_GRADES
+
+    @property
+    def points(self) -> float:
+        return GRADE_POINTS[self.grade_code]
+
+
+@dataclass(frozen=True)
+class CompletedCourse:
+    course: str
+    term: Term
+    grade: str
+    credit_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class PendingCourse:
+    course: str
+    term: Term
+
+
+@dataclass
+class ProgressReport:
+    """Where one student stands on one credential (see DESIGN.md, "Progress rules")."""
+
+    student_id: str
+    credential: Credential
+    status: str
+    completed: List[CompletedCourse]
+    in_progress: List[PendingCourse]
+    remaining: List[str]
+    gpa: Optional[float]
+    min_gpa: float
+    min_course_grade: str
+    reasons: List[str]
+    next_steps: List[str] = field(default_factory=list)
+    #: Transfer rows of this credential's courses: shown, never counted (rule 1).
+    transfer: List[Attempt] = field(default_factory=list)
+    launch_rule_ok: bool = False
+
+    def to_json(self) -> Dict[str, Any]:
+        """The ``progress --json`` object, exactly the shape in DESIGN.md."""
+        return {
+            "student_id": self.student_id,
+            "credential": {
+                "id": self.credential.id,
+                "name": self.credential.name,
+                "level": self.credential.level,
+            },
+            "status": self.status,
+            "completed": [
+                {"course": c.course, "term": str(c.term), "grade": c.grade} for c in self.completed
+            ],
+            "in_progress": [{"course": p.course, "term": str(p.term)} for p in self.in_progress],
+            "remaining": list(self.remaining),
+            "gpa": None if self.gpa is None else round(self.gpa, 2),
+            "min_gpa": self.min_gpa,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass
+class _Course:
+    """Rules 1-3 applied to one course code: its home attempts and what counts."""
+
+    code: str
+    attempts: List[Attempt]            # home attempts, oldest first
+    counted: Optional[Attempt]         # rule 2
+    completed: bool                    # rule 3
+    pending: Optional[Attempt]         # latest in-progress attempt
+
+    @property
+    def first_term(self) -> Optional[Term]:
+        return self.attempts[0].term if self.attempts else None
+
+
+def _counted_attempt(attempts: Sequence[Attempt], repeat_rule: str) -> Optional[Attempt]:
+    """Rule 2: among final-graded attempts (oldest first), the latest or the best one."""
+    final = [a for a in attempts if a.is_final]
+    if not final:
+        return None
+    if repeat_rule == "best":
+        return max(reversed(final), key=lambda a: a.points)  # ties: the latest
+    return final[-1]
+
+
+def _fmt_gpa(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _join(items: Sequence[str], word: str = "and") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def check_progress(
+    catalog: Catalog, credential: Credential, student: Student, attempts: Iterable[Attempt]
+) -> ProgressReport:
+    """Apply the progress rules of DESIGN.md to one student and one credential.
+
+    Args:
+        catalog: the loaded catalog (policies, courses, contact).
+        credential: the credential to check.
+        student: the student (only ``student_id`` and ``has_bachelors`` matter).
+        attempts: all of the student's attempts, in any order; other courses are ignored.
+
+    Returns:
+        The report; ``reasons`` explains every shortfall in plain sentences.
+    """
+    policy = catalog.levels[credential.level]
+    min_points = GRADE_POINTS[policy.min_course_grade]
+    codes = list(dict.fromkeys(credential.course_codes))
+    mine = sorted((a for a in attempts if a.course in codes), key=lambda a: a.term)
+    transfer = [a for a in mine if a.is_transfer]
+    home = [a for a in mine if not a.is_transfer]
+
+    courses: Dict[str, _Course] = {}
+    for code in codes:
+        tries = [a for a in home if a.course == code]
+        counted = _counted_attempt(tries, catalog.repeat_rule)
+        completed = counted is not None and counted.points >= min_points
+        pending = next((a for a in reversed(tries) if a.is_in_progress), None)
+        courses[code] = _Course(code, tries, counted, completed, pending)
+
+    # Requirements: which are met, which courses still need registering for, counted attempts.
+    remaining: List[str] = []
+    counted_for_gpa: List[Attempt] = []
+    all_done = True
+    course_reasons: List[str] = []
+    steps: List[str] = []
+    untaken: List[str] = []
+    for req in credential.requirements:
+        if isinstance(req, ChooseGroup):
+            opts = [courses[c] for c in req.options]
+            graded = sorted((c for c in opts if c.counted), key=lambda c: -c.counted.points)
+            counted_for_gpa.extend(c.counted for c in graded[: req.choose])
+            done = sum(c.completed for c in opts)
+            if done >= req.choose:
+                continue
+            all_done = False
+            pending = [c for c in opts if not c.completed and c.pending]
+            open_opts = [c.code for c in opts if not c.completed and not c.pending]
+            need = req.choose - done
+            course_reasons.append(
+                f"Choose {req.choose} of {_join(req.options, 'or')}: {done} completed so far"
+                + (f", {len(pending)} in progress." if pending else ".")
+            )
+            course_reasons.extend(_course_reason(c, policy.min_course_grade, credential) for c in opts
+                                  if not c.completed and c.attempts)
+            if len(pending) < need:
+                remaining.extend(open_opts)
+                steps.append(_register_step(catalog, open_opts, need - len(pending)))
+        else:
+            c = courses[req]
+            if c.counted:
+                counted_for_gpa.append(c.counted)
+            if c.completed:
+                continue
+            all_done = False
+            if c.attempts:
+                course_reasons.append(_course_reason(c, policy.min_course_grade, credential))
+            if not c.pending:
+                remaining.append(c.code)
+                steps.append(_register_step(catalog, [c.code], 1))
+                if not c.attempts:
+                    untaken.append(c.code)
+    if untaken:
+        course_reasons.append(f"Not taken at {catalog.short_name} yet: {_join(untaken)}.")
+    for c in courses.values():
+        if c.pending and not c.completed:
+            steps.insert(0, f"Finish {c.code} ({c.pending.term}).")
+
+    # Rule 4: credit-hour-weighted GPA of the counted attempts.
+    gpa: Optional[float] = None
+    if counted_for_gpa:
+        hours = [_hours(catalog, a) for a in counted_for_gpa]
+        total = sum(hours)
+        gpa = sum(a.points * h for a, h in zip(counted_for_gpa, hours)) / total if total else None
+    gpa_ok = gpa is not None and round(gpa, 2) >= policy.min_gpa
+
+    # Rule 5: some completed course was first taken (at home) in or after the launch term.
+    completed = [c for c in courses.values() if c.completed]
+    launch_ok = any(c.first_term is not None and c.first_term >= credential.launch_term for c in completed)
+
+    # Rule 6: status.
+    lacks_degree = policy.requires_bachelors and not student.has_bachelors
+    if lacks_degree or (all_done and not launch_ok):
+        status = NOT_ELIGIBLE
+    elif all_done and gpa_ok:
+        status = EARNED
+    elif not home:
+        status = NOT_STARTED
+    else:
+        status = IN_PROGRESS
+
+    reasons: List[str] = []
+    if lacks_degree:
+        reasons.append(
+            f"{credential.name} is a {credential.level} credential, which requires a bachelor's "
+            "degree, and your record does not show one."
+        )
+    if status == NOT_STARTED:
+        reasons.append(f"You have not taken any {credential.name} courses at {catalog.short_name} yet.")
+    else:
+        reasons.extend(course_reasons)
+    if completed and not launch_ok:
+        if all_done:
+            reasons.append(
+                f"Every course was first taken before {credential.name} launched in "
+                f"{credential.launch_term}; at least one must be first taken in {credential.launch_term} "
+                "or later, and retaking a course does not change when it was first taken."
+            )
+        else:
+            reasons.append(
+                f"None of your completed courses was first taken in or after {credential.launch_term}, "
+                f"when {credential.name} launched; at least one course must be, so a remaining course "
+                "has to be taken from then on."
+            )
+    if gpa is not None and not gpa_ok:
+        reasons.append(
+            f"Your GPA in this credential's courses is {_fmt_gpa(gpa)}"
+            f"{'' if all_done else ' so far'}, below the minimum of {_fmt_gpa(policy.min_gpa)}."
+        )
+    for t in transfer:
+        reasons.append(
+            f"{t.course} taken at {t.institution.strip()} ({t.term}) is transfer credit, which does not "
+            f"count toward {catalog.short_name} micro-credentials."
+        )
+
+    if lacks_degree:
+        steps = [
+            f"If you hold a bachelor's degree, email {catalog.contact_email} so your record can be updated."
+        ]
+        undergrad = [c.name for c in catalog.credentials_of_level("undergraduate")]
+        if undergrad:
+            steps.append(f"Undergraduate micro-credentials need no degree, e.g. {_join(undergrad, 'or')}.")
+    elif status == NOT_ELIGIBLE:
+        steps = [f"Email the office at {catalog.contact_email} to talk about other options."]
+    elif status == EARNED:
+        steps = [f"Email the office at {catalog.contact_email} to claim your {credential.name} badge."]
+    elif all_done and not gpa_ok:
+        rule = "latest" if catalog.repeat_rule == "latest" else "best"
+        steps.append(
+            f"Retake a course to raise your GPA to {_fmt_gpa(policy.min_gpa)}; the {rule} grade of a "
+            "repeated course is the one that counts."
+        )
+
+    return ProgressReport(
+        student_id=student.student_id,
+        credential=credential,
+        status=status,
+        completed=[
+            CompletedCourse(c.code, c.counted.term, c.counted.grade_code, _hours(catalog, c.counted))
+            for c in completed
+        ],
+        in_progress=[
+            PendingCourse(c.code, c.pending.term) for c in courses.values() if c.pending and not c.completed
+        ],
+        remaining=remaining,
+        gpa=gpa,
+        min_gpa=policy.min_gpa,
+        min_course_grade=policy.min_course_grade,
+        reasons=reasons,
+        next_steps=steps,
+        transfer=transfer,
+        launch_rule_ok=launch_ok,
+    )
+
+
+def _hours(catalog: Catalog, attempt: Attempt) -> float:
+    if attempt.credit_hours is not None:
+        return attempt.credit_hours
+    return catalog.courses[attempt.course].credit_hours
+
+
+def _course_reason(c: _Course, min_grade: str, credential: Credential) -> str:
+    """Why an attempted course is not completed yet, in one sentence."""
+    if c.pending:
+        return f"{c.code} is in progress ({c.pending.term})."
+    if c.counted:
+        return (
+            f"{c.code}: the grade that counts is {c.counted.grade_code} ({c.counted.term}), below the "
+            f"minimum of {min_grade} for {credential.level} credentials."
+        )
+    last = c.attempts[-1]
+    if last.grade_code == "W":
+        return f"{c.code}: you withdrew (W) in {last.term}; a W is not a final grade, so the course is still to do."
+    return (
+        f"{c.code}: the grade for {last.term} is incomplete (I), which is not final; "
+        "it counts once a final grade is recorded."
+    )
+
+
+def _register_step(catalog: Catalog, codes: Sequence[str], how_many: int) -> str:
+    """``Register for X (title)``, or ``one of X, Y or Z``, noting courses that need consent."""
+    consent = [c for c in codes if catalog.courses[c].consent_required]
+    if len(codes) == 1:
+        code = codes[0]
+        step = f"Register for {code} ({catalog.courses[code].title})"
+        return step + ("; it needs instructor consent, so ask the department first." if consent else ".")
+    count = "one" if how_many == 1 else str(how_many)
+    step = f"Register for {count} of {_join(codes, 'or')}"
+    if consent:
+        verb = "needs" if len(consent) == 1 else "need"
+        step += f" ({_join(consent)} {verb} instructor consent)"
+    return step + "."
+
+
+def render_report(report: ProgressReport) -> str:
+    """The report as plain chat text: done with grades, in progress, missing, GPA, reasons, next steps."""
+    cred = report.credential
+    lines = [f"{cred.name} ({cred.level}) for {report.student_id}: {STATUS_LABELS[report.status]}."]
+    if report.completed:
+        lines.append("Done: " + "; ".join(f"{c.course} {c.grade} ({c.term})" for c in report.completed) + ".")
+    if report.in_progress:
+        lines.append("In progress: " + "; ".join(f"{p.course} ({p.term})" for p in report.in_progress) + ".")
+    if report.remaining:
+        lines.append("Still needed: " + ", ".join(report.remaining) + ".")
+    if report.gpa is not None:
+        lines.append(f"GPA {_fmt_gpa(report.gpa)} (minimum {_fmt_gpa(report.min_gpa)}).")
+    else:
+        lines.append(f"No GPA yet (minimum {_fmt_gpa(report.min_gpa)}).")
+    if report.reasons:
+        lines.append("Why: " + " ".join(report.reasons))
+    if report.next_steps:
+        lines.append("Next: " + " ".join(report.next_steps))
+    return "\n".join(lines)
+
+
+# ---- looking things up by what a person typed ------------------------------------------------
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split())
+
+
+def find_credential(catalog: Catalog, text: str) -> Credential:
+    """The credential whose id, name or alias matches ``text`` (case and spacing ignored).
+
+    Raises:
+        UnknownCredentialError: nothing matches; the message suggests a close name if any.
+    """
+    keys: Dict[str, Credential] = {}
+    for cred in catalog.credentials:
+        for key in (cred.id, cred.name, *cred.aliases):
+            keys.setdefault(_norm(key), cred)
+    wanted = _norm(text)
+    if wanted in keys:
+        return keys[wanted]
+    close = difflib.get_close_matches(wanted, list(keys), n=1)
+    hint = f"; did you mean '{keys[close[0]].name}'?" if close else ""
+    names = ", ".join(c.id for c in catalog.credentials)
+    raise UnknownCredentialError(f"unknown credential '{text}'{hint} (known: {names})")
+
+
+def programs(catalog: Catalog) -> List[str]:
+    """Every certificate or degree named in some credential's ``stacks_into``, in catalog order."""
+    return list(dict.fromkeys(p for c in catalog.credentials for p in c.stacks_into))
+
+
+def find_program(catalog: Catalog, text: str) -> str:
+    """The ``stacks_into`` program matching ``text`` (case-insensitive, close matches accepted).
+
+    Raises:
+        UnknownProgramError: nothing matches.
+    """
+    by_key = {_norm(p): p for p in programs(catalog)}
+    wanted = _norm(text)
+    if wanted in by_key:
+        return by_key[wanted]
+    close = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=0.8)
+    if close:
+        return by_key[close[0]]
+    raise UnknownProgramError(
+        f"no micro-credential stacks into '{text}' (known: {'; '.join(programs(catalog))})"
+    )
+
+
+# ---- stacking -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StackedCourse:
+    course: str
+    term: Term
+    credit_hours: float
+    credential_id: str
+
+
+@dataclass
+class StackingReport:
+    """Which completed micro-credential credits could still count toward ``program``."""
+
+    program: str
+    as_of: Term
+    counted: List[StackedCourse]
+    too_old: List[StackedCourse]
+    over_cap: List[StackedCourse]
+    max_credits: float
+    max_age_years: int
+
+    @property
+    def credits(self) -> float:
+        return sum(c.credit_hours for c in self.counted)
+
+
+def current_term(today: Optional[_dt.date] = None) -> Term:
+    """The term a date falls in: January-May Spring, June-July Summer, August-December Fall."""
+    today = today or _dt.date.today()
+    season = "Spring" if today.month <= 5 else "Summer" if today.month <= 7 else "Fall"
+    return Term(today.year, ("Winter", "Spring", "Summer", "Fall").index(season))
+
+
+def stacking_report(
+    catalog: Catalog,
+    program: str,
+    student: Student,
+    attempts: Iterable[Attempt],
+    as_of: Optional[Term] = None,
+) -> StackingReport:
+    """Completed courses of credentials that stack into ``program`` and could still count.
+
+    A course counts when it is completed under the progress rules (home institution, counted
+    grade at least the level's minimum), is fewer than ``max_credit_age_years`` old at ``as_of``
+    (default: the current term), and fits under ``max_credits`` (newest courses first).
+
+    Raises:
+        UnknownProgramError: ``program`` names no ``stacks_into`` entry.
+    """
+    program = find_program(catalog, program)
+    as_of = as_of or current_term()
+    attempts = list(attempts)
+    found: Dict[str, StackedCourse] = {}
+    for cred in catalog.credentials:
+        if program not in cred.stacks_into:
+            continue
+        report = check_progress(catalog, cred, student, attempts)
+        for done in report.completed:
+            found.setdefault(done.course, StackedCourse(done.course, done.term, done.credit_hours, cred.id))
+    age = catalog.max_credit_age_years
+    fresh = [c for c in found.values() if Term(c.term.year + age, c.term.season_index) > as_of]
+    old = [c for c in found.values() if c not in fresh]
+    counted: List[StackedCourse] = []
+    over: List[StackedCourse] = []
+    total = 0.0
+    for c in sorted(fresh, key=lambda c: c.term, reverse=True):
+        if total + c.credit_hours <= catalog.max_stack_credits:
+            counted.append(c)
+            total += c.credit_hours
+        else:
+            over.append(c)
+    return StackingReport(program, as_of, counted, old, over, catalog.max_stack_credits, age)
+
+
+def render_stacking(report: StackingReport) -> str:
+    """Plain chat text for a :class:`StackingReport`."""
+    lines = [f"Toward the {report.program} (as of {report.as_of}):"]
+    if report.counted:
+        lines.append(
+            "Could count: " + "; ".join(f"{c.course} ({c.term}, {c.credit_hours:g} credits)" for c in report.counted)
+            + f" - {report.credits:g} of at most {report.max_credits:g} credits."
+        )
+    else:
+        lines.append("No completed micro-credential courses could count yet.")
+    if report.too_old:
+        lines.append(
+            f"Too old (credits must be fewer than {report.max_age_years} years old): "
+            + ", ".join(f"{c.course} ({c.term})" for c in report.too_old) + "."
+        )
+    if report.over_cap:
+        lines.append(
+            f"Over the {report.max_credits:g}-credit limit: " + ", ".join(c.course for c in report.over_cap) + "."
+        )
+    lines.append("You must be admitted to the program first, and transfer credit cannot be added on top.")
+    return "\n".join(lines)

@@ -1,0 +1,172 @@
+"""Student records in a SQL database (SQLAlchemy 2.0-style API).
+
+``DATABASE_URL`` names the database (any SQLAlchemy URL); by default a SQLite file
+``var/records.db`` under the repository root, created with its folder on first use. There is one
+engine per process (:func:`get_engine` caches it) and one session per request
+(:func:`session_scope`).
+
+Tables: ``students``, ``course_attempts`` (terms stored as a sortable integer, see
+:func:`term_key`) and ``audit_log`` (who looked at whose record; never grades).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
+                        create_engine, event, select)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Mapped, Session, declarative_base
+
+from bot.progress import Attempt, Student
+from bot.terms import Term
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_PATH = REPO_ROOT / "var" / "records.db"
+
+Base = declarative_base()
+
+
+class StudentRow(Base):
+    """A student; ``has_bachelors`` decides graduate eligibility."""
+
+    __tablename__ = "students"
+
+    student_id: Mapped[str] = Column(String(32), primary_key=True)
+    name: Mapped[str] = Column(String(200), nullable=False)
+    email: Mapped[str] = Column(String(254), nullable=False)
+    has_bachelors: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+
+
+class AttemptRow(Base):
+    """One course attempt. ``grade`` is a letter, W, I, IP or empty; ``institution`` empty = home."""
+
+    __tablename__ = "course_attempts"
+    __table_args__ = (Index("ix_course_attempts_student_course", "student_id", "course"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True, autoincrement=True)
+    student_id: Mapped[str] = Column(
+        String(32), ForeignKey("students.student_id", ondelete="CASCADE"), nullable=False
+    )
+    course: Mapped[str] = Column(String(16), nullable=False)
+    term_key: Mapped[int] = Column(Integer, nullable=False)
+    grade: Mapped[str] = Column(String(2), nullable=False, default="")
+    credit_hours: Mapped[float] = Column(Float, nullable=False)
+    institution: Mapped[str] = Column(String(200), nullable=False, default="")
+
+    @property
+    def term(self) -> Term:
+        return term_from_key(self.term_key)
+
+
+class AuditEntry(Base):
+    """Who looked up whose record, when and why. Never holds grades."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = Column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[_dt.datetime] = Column(DateTime(timezone=True), nullable=False)
+    actor_sub: Mapped[str] = Column(String(64), nullable=False)
+    role: Mapped[str] = Column(String(16), nullable=False)
+    student_id: Mapped[str] = Column(String(32), nullable=False, index=True)
+    credential_id: Mapped[Optional[str]] = Column(String(64), nullable=True)
+    action: Mapped[str] = Column(String(64), nullable=False)
+
+
+def term_key(term: Term) -> int:
+    """A sortable integer for a term: ``Fall 2019`` → 20193."""
+    return term.year * 10 + term.season_index
+
+
+def term_from_key(key: int) -> Term:
+    return Term(key // 10, key % 10)
+
+
+def database_url() -> str:
+    """``$DATABASE_URL``, or the default SQLite file under ``var/``."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+@functools.lru_cache(maxsize=None)
+def get_engine(url: Optional[str] = None) -> Engine:
+    """The process's engine for ``url`` (default :func:`database_url`), tables created on first use."""
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_foreign_keys)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@contextmanager
+def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
+    """One session for one request: committed on success, rolled back on error, always closed."""
+    session = Session(engine or get_engine(), future=True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """A student and their attempts, detached from the database."""
+
+    student: Student
+    attempts: List[Attempt]
+
+
+def fetch_student(session: Session, student_id: str) -> Optional[StudentRecord]:
+    """The student with this ID and all their attempts (oldest first), or None."""
+    row = session.get(StudentRow, student_id)
+    if row is None:
+        return None
+    rows = session.execute(
+        select(AttemptRow)
+        .where(AttemptRow.student_id == student_id)
+        .order_by(AttemptRow.term_key, AttemptRow.id)
+    ).scalars()
+    attempts = [
+        Attempt(r.course, r.term, r.grade, r.credit_hours, r.institution) for r in rows
+    ]
+    student = Student(row.student_id, row.name, row.email, row.has_bachelors)
+    return StudentRecord(student, attempts)
+
+
+def write_audit(
+    session: Session,
+    actor_sub: str,
+    role: str,
+    student_id: str,
+    action: str,
+    credential_id: Optional[str] = None,
+) -> AuditEntry:
+    """Record that ``actor_sub`` (as ``role``) did ``action`` on ``student_id``'s record."""
+    entry = AuditEntry(
+        at=_dt.datetime.now(_dt.timezone.utc),
+        actor_sub=actor_sub,
+        role=role,
+        student_id=student_id,
+        credential_id=credential_id,
+        action=action,
+    )
+    session.add(entry)
+    return entry

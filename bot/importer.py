@@ -30,6 +30,8 @@ from bot.terms import parse_term
 STUDENT_COLUMNS = ("student_id", "name", "email", "has_bachelors")
 ENROLLMENT_COLUMNS = ("student_id", "course", "term", "grade", "credit_hours", "institution")
 _BOOLEANS = {"true": True, "false": False}
+#: Longest text each column may hold (the database's column sizes).
+MAX_LENGTHS = {"student_id": 32, "name": 200, "email": 254, "institution": 200}
 
 PathLike = Union[str, Path]
 
@@ -89,7 +91,11 @@ def _rows(path: PathLike, columns: Sequence[str]) -> Iterator[Tuple[int, Dict[st
             missing = [c for c in columns if row.get(c) is None]
             if missing:
                 raise RecordsImportError(name, line, missing[0], "fewer fields than the header has")
-            yield line, {c: row[c].strip() for c in columns}
+            values = {c: row[c].strip() for c in columns}
+            for col, value in values.items():
+                if len(value) > MAX_LENGTHS.get(col, 100):
+                    raise RecordsImportError(name, line, col, f"too long (at most {MAX_LENGTHS.get(col, 100)} characters)")
+            yield line, values
     except csv.Error as exc:
         raise RecordsImportError(name, reader.line_num, None, f"not valid CSV ({exc})") from None
 

@@ -283,3 +283,19 @@ class _Validator:
         if code not in courses:
             self.fail(where, f"unknown course '{value}' (not listed under 'courses')")
         return code
+
+
+_CACHE: Dict[Tuple[str, float], Catalog] = {}
+
+
+def current_catalog() -> Catalog:
+    """The catalog at ``$CATALOG_PATH``, re-read only when the file changes (for long-lived servers)."""
+    path = catalog_path()
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime)
+    except OSError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = load_catalog(path)
+    return _CACHE[key]

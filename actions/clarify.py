@@ -1,0 +1,61 @@
+"""Low NLU confidence: ask which topic was meant, with buttons for the likely ones."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import button
+
+#: Intents that may be offered as a button, with the button's title.
+INTENT_TITLES: Dict[Text, Text] = {
+    "faq_how_to_earn": "How to earn one",
+    "faq_eligibility": "Who can earn one",
+    "faq_already_enrolled": "Already in a degree program",
+    "faq_no_bachelors": "No bachelor's degree",
+    "faq_grades": "Grades and GPA",
+    "faq_fees": "Cost and tuition",
+    "faq_credibility": "Is it credible?",
+    "faq_available": "Which ones exist",
+    "faq_stacking": "Stacking into a degree",
+    "faq_credit_age": "How old credits may be",
+    "faq_stacking_limit": "How many credits stack",
+    "faq_prior_courses": "Courses taken earlier",
+    "faq_transfer": "Transfer credit",
+    "faq_consent": "Courses needing consent",
+    "faq_how_many": "How many I can earn",
+    "faq_contact": "Contact the office",
+    "faq_what_is": "What a micro-credential is",
+    "faq_badge": "What the badge is",
+    "faq_claim_badge": "Receiving the badge",
+    "faq_duration": "How long it takes",
+    "faq_employers": "Why employers value them",
+    "credential_courses": "Courses of a micro-credential",
+    "credential_level": "Level of a micro-credential",
+    "credential_launch": "When one launched",
+    "credential_stacks": "What one stacks into",
+    "course_info": "About a course",
+    "human_handoff": "Talk to a person",
+}
+DEFAULT_INTENTS = ("faq_how_to_earn", "faq_available", "faq_fees")
+MAX_BUTTONS = 3
+
+
+def likely_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
+    """Buttons for the most likely intents of a parsed message, best first."""
+    ranked = [r.get("name") for r in message.get("intent_ranking", [])]
+    likely = [name for name in ranked if name in INTENT_TITLES][:MAX_BUTTONS] or list(DEFAULT_INTENTS)
+    return [button(INTENT_TITLES[name], name) for name in likely]
+
+
+class ActionClarify(Action):
+    def name(self) -> Text:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            text="Sorry, I'm not sure I understood. Did you mean one of these? (Or rephrase your question.)",
+            buttons=likely_buttons(tracker.latest_message),
+        )
+        return []

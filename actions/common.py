@@ -1,0 +1,38 @@
+"""Helpers shared by the actions: the catalog, and a safe reply when it cannot be read."""
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.catalog import Catalog, current_catalog
+from bot.errors import BotError
+
+logger = logging.getLogger(__name__)
+
+SORRY = "Sorry, I can't answer that right now. Please try again in a moment."
+
+
+def catalog_or_apologise(dispatcher: CollectingDispatcher) -> Optional[Catalog]:
+    """The current catalog, or None after telling the user something went wrong."""
+    try:
+        return current_catalog()
+    except BotError as exc:
+        logger.error("catalog unavailable: %s", exc)
+        dispatcher.utter_message(text=SORRY)
+        return None
+
+
+def intent_name(tracker: Tracker) -> Text:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
+    return [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+
+
+def button(title: Text, intent: Text, entities: Optional[Dict[str, Any]] = None) -> Dict[str, Text]:
+    """A button whose payload triggers ``intent`` (with entities) directly, skipping NLU."""
+    payload = f"/{intent}" + (json.dumps(entities) if entities else "")
+    return {"title": title, "payload": payload}

@@ -93,8 +93,9 @@ def _rows(path: PathLike, columns: Sequence[str]) -> Iterator[Tuple[int, Dict[st
                 raise RecordsImportError(name, line, missing[0], "fewer fields than the header has")
             values = {c: row[c].strip() for c in columns}
             for col, value in values.items():
-                if len(value) > MAX_LENGTHS.get(col, 100):
-                    raise RecordsImportError(name, line, col, f"too long (at most {MAX_LENGTHS.get(col, 100)} characters)")
+                limit = MAX_LENGTHS.get(col, 100)
+                if len(value) > limit:
+                    raise RecordsImportError(name, line, col, f"too long (at most {limit} characters)")
             yield line, values
     except csv.Error as exc:
         raise RecordsImportError(name, reader.line_num, None, f"not valid CSV ({exc})") from None
@@ -145,7 +146,8 @@ def read_enrollments(path: PathLike, catalog: Catalog) -> List[_AttemptIn]:
         hours = _credit_hours(row["credit_hours"], catalog.courses[code].credit_hours)
         if hours is None:
             raise RecordsImportError(
-                name, line, "credit_hours", f"bad credit_hours '{row['credit_hours']}' (expected a number above 0, at most 12)"
+                name, line, "credit_hours",
+                f"bad credit_hours '{row['credit_hours']}' (expected a number above 0, at most 12)",
             )
         out.append(_AttemptIn(line, sid, code, term_key(term), grade, hours, row["institution"]))
     return out

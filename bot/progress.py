@@ -15,7 +15,7 @@ import datetime as _dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.errors import UnknownCredentialError, UnknownProgramError
@@ -171,6 +171,85 @@ def _join(items: Sequence[str], word: str = "and") -> str:
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
+@dataclass
+class _Tally:
+    """The requirements walked once: what is left, what counts for the GPA, what to say and do."""
+
+    all_done: bool = True
+    remaining: List[str] = field(default_factory=list)
+    counted: List[Attempt] = field(default_factory=list)
+    reasons: List[str] = field(default_factory=list)
+    steps: List[str] = field(default_factory=list)
+
+
+def _courses(catalog: Catalog, credential: Credential, home: Sequence[Attempt]) -> Dict[str, _Course]:
+    """Rules 2 and 3 for every course of the credential (``home`` sorted oldest first)."""
+    min_points = GRADE_POINTS[catalog.levels[credential.level].min_course_grade]
+    courses: Dict[str, _Course] = {}
+    for code in dict.fromkeys(credential.course_codes):
+        tries = [a for a in home if a.course == code]
+        counted = _counted_attempt(tries, catalog.repeat_rule)
+        completed = counted is not None and counted.points >= min_points
+        pending = next((a for a in reversed(tries) if a.is_in_progress), None)
+        courses[code] = _Course(code, tries, counted, completed, pending)
+    return courses
+
+
+def _tally(catalog: Catalog, credential: Credential, courses: Dict[str, _Course]) -> _Tally:
+    """Walk the requirements: single courses, and ``choose`` groups (best N count for the GPA)."""
+    min_grade = catalog.levels[credential.level].min_course_grade
+    t = _Tally()
+    untaken: List[str] = []
+    for req in credential.requirements:
+        if isinstance(req, ChooseGroup):
+            opts = [courses[c] for c in req.options]
+            graded = sorted((c for c in opts if c.counted), key=lambda c: -c.counted.points)
+            t.counted.extend(c.counted for c in graded[: req.choose])
+            done = sum(c.completed for c in opts)
+            if done >= req.choose:
+                continue
+            t.all_done = False
+            pending = [c for c in opts if not c.completed and c.pending]
+            t.reasons.append(
+                f"Choose {req.choose} of {_join(req.options, 'or')}: {done} completed so far"
+                + (f", {len(pending)} in progress." if pending else ".")
+            )
+            t.reasons.extend(
+                _course_reason(c, min_grade, credential) for c in opts if not c.completed and c.attempts
+            )
+            still = req.choose - done - len(pending)
+            if still > 0:
+                open_opts = [c.code for c in opts if not c.completed and not c.pending]
+                t.remaining.extend(open_opts)
+                t.steps.append(_register_step(catalog, open_opts, still))
+        else:
+            c = courses[req]
+            if c.counted:
+                t.counted.append(c.counted)
+            if c.completed:
+                continue
+            t.all_done = False
+            if c.attempts:
+                t.reasons.append(_course_reason(c, min_grade, credential))
+            if not c.pending:
+                t.remaining.append(c.code)
+                t.steps.append(_register_step(catalog, [c.code], 1))
+                if not c.attempts:
+                    untaken.append(c.code)
+    if untaken:
+        t.reasons.append(f"Not taken at {catalog.short_name} yet: {_join(untaken)}.")
+    finish = [f"Finish {c.code} ({c.pending.term})." for c in courses.values() if c.pending and not c.completed]
+    t.steps[:0] = finish
+    return t
+
+
+def _gpa(catalog: Catalog, counted: Sequence[Attempt]) -> Optional[float]:
+    """Rule 4: the credit-hour-weighted mean grade points, or None without graded attempts."""
+    hours = [_hours(catalog, a) for a in counted]
+    total = sum(hours)
+    return sum(a.points * h for a, h in zip(counted, hours)) / total if total else None
+
+
 def check_progress(
     catalog: Catalog, credential: Credential, student: Student, attempts: Iterable[Attempt]
 ) -> ProgressReport:
@@ -183,77 +262,17 @@ def check_progress(
         attempts: all of the student's attempts, in any order; other courses are ignored.
 
     Returns:
-        The report; ``reasons`` explains every shortfall in plain sentences.
+        The report; ``reasons`` explains every shortfall in plain sentences. A GPA is compared
+        with the minimum after rounding to 2 decimals, as it is shown.
     """
     policy = catalog.levels[credential.level]
-    min_points = GRADE_POINTS[policy.min_course_grade]
-    codes = list(dict.fromkeys(credential.course_codes))
+    codes = set(credential.course_codes)
     mine = sorted((a for a in attempts if a.course in codes), key=lambda a: a.term)
-    transfer = [a for a in mine if a.is_transfer]
+    transfer = [a for a in mine if a.is_transfer]          # rule 1: shown, never counted
     home = [a for a in mine if not a.is_transfer]
-
-    courses: Dict[str, _Course] = {}
-    for code in codes:
-        tries = [a for a in home if a.course == code]
-        counted = _counted_attempt(tries, catalog.repeat_rule)
-        completed = counted is not None and counted.points >= min_points
-        pending = next((a for a in reversed(tries) if a.is_in_progress), None)
-        courses[code] = _Course(code, tries, counted, completed, pending)
-
-    # Requirements: which are met, which courses still need registering for, counted attempts.
-    remaining: List[str] = []
-    counted_for_gpa: List[Attempt] = []
-    all_done = True
-    course_reasons: List[str] = []
-    steps: List[str] = []
-    untaken: List[str] = []
-    for req in credential.requirements:
-        if isinstance(req, ChooseGroup):
-            opts = [courses[c] for c in req.options]
-            graded = sorted((c for c in opts if c.counted), key=lambda c: -c.counted.points)
-            counted_for_gpa.extend(c.counted for c in graded[: req.choose])
-            done = sum(c.completed for c in opts)
-            if done >= req.choose:
-                continue
-            all_done = False
-            pending = [c for c in opts if not c.completed and c.pending]
-            open_opts = [c.code for c in opts if not c.completed and not c.pending]
-            need = req.choose - done
-            course_reasons.append(
-                f"Choose {req.choose} of {_join(req.options, 'or')}: {done} completed so far"
-                + (f", {len(pending)} in progress." if pending else ".")
-            )
-            course_reasons.extend(_course_reason(c, policy.min_course_grade, credential) for c in opts
-                                  if not c.completed and c.attempts)
-            if len(pending) < need:
-                remaining.extend(open_opts)
-                steps.append(_register_step(catalog, open_opts, need - len(pending)))
-        else:
-            c = courses[req]
-            if c.counted:
-                counted_for_gpa.append(c.counted)
-            if c.completed:
-                continue
-            all_done = False
-            if c.attempts:
-                course_reasons.append(_course_reason(c, policy.min_course_grade, credential))
-            if not c.pending:
-                remaining.append(c.code)
-                steps.append(_register_step(catalog, [c.code], 1))
-                if not c.attempts:
-                    untaken.append(c.code)
-    if untaken:
-        course_reasons.append(f"Not taken at {catalog.short_name} yet: {_join(untaken)}.")
-    for c in courses.values():
-        if c.pending and not c.completed:
-            steps.insert(0, f"Finish {c.code} ({c.pending.term}).")
-
-    # Rule 4: credit-hour-weighted GPA of the counted attempts.
-    gpa: Optional[float] = None
-    if counted_for_gpa:
-        hours = [_hours(catalog, a) for a in counted_for_gpa]
-        total = sum(hours)
-        gpa = sum(a.points * h for a, h in zip(counted_for_gpa, hours)) / total if total else None
+    courses = _courses(catalog, credential, home)
+    tally = _tally(catalog, credential, courses)
+    gpa = _gpa(catalog, tally.counted)
     gpa_ok = gpa is not None and round(gpa, 2) >= policy.min_gpa
 
     # Rule 5: some completed course was first taken (at home) in or after the launch term.
@@ -262,9 +281,9 @@ def check_progress(
 
     # Rule 6: status.
     lacks_degree = policy.requires_bachelors and not student.has_bachelors
-    if lacks_degree or (all_done and not launch_ok):
+    if lacks_degree or (tally.all_done and not launch_ok):
         status = NOT_ELIGIBLE
-    elif all_done and gpa_ok:
+    elif tally.all_done and gpa_ok:
         status = EARNED
     elif not home:
         status = NOT_STARTED
@@ -280,9 +299,9 @@ def check_progress(
     if status == NOT_STARTED:
         reasons.append(f"You have not taken any {credential.name} courses at {catalog.short_name} yet.")
     else:
-        reasons.extend(course_reasons)
+        reasons.extend(tally.reasons)
     if completed and not launch_ok:
-        if all_done:
+        if tally.all_done:
             reasons.append(
                 f"Every course was first taken before {credential.name} launched in "
                 f"{credential.launch_term}; at least one must be first taken in {credential.launch_term} "
@@ -297,30 +316,12 @@ def check_progress(
     if gpa is not None and not gpa_ok:
         reasons.append(
             f"Your GPA in this credential's courses is {_fmt_gpa(gpa)}"
-            f"{'' if all_done else ' so far'}, below the minimum of {_fmt_gpa(policy.min_gpa)}."
+            f"{'' if tally.all_done else ' so far'}, below the minimum of {_fmt_gpa(policy.min_gpa)}."
         )
     for t in transfer:
         reasons.append(
             f"{t.course} taken at {t.institution.strip()} ({t.term}) is transfer credit, which does not "
             f"count toward {catalog.short_name} micro-credentials."
-        )
-
-    if lacks_degree:
-        steps = [
-            f"If you hold a bachelor's degree, email {catalog.contact_email} so your record can be updated."
-        ]
-        undergrad = [c.name for c in catalog.credentials_of_level("undergraduate")]
-        if undergrad:
-            steps.append(f"Undergraduate micro-credentials need no degree, e.g. {_join(undergrad, 'or')}.")
-    elif status == NOT_ELIGIBLE:
-        steps = [f"Email the office at {catalog.contact_email} to talk about other options."]
-    elif status == EARNED:
-        steps = [f"Email the office at {catalog.contact_email} to claim your {credential.name} badge."]
-    elif all_done and not gpa_ok:
-        rule = "latest" if catalog.repeat_rule == "latest" else "best"
-        steps.append(
-            f"Retake a course to raise your GPA to {_fmt_gpa(policy.min_gpa)}; the {rule} grade of a "
-            "repeated course is the one that counts."
         )
 
     return ProgressReport(
@@ -334,15 +335,38 @@ def check_progress(
         in_progress=[
             PendingCourse(c.code, c.pending.term) for c in courses.values() if c.pending and not c.completed
         ],
-        remaining=remaining,
+        remaining=tally.remaining,
         gpa=gpa,
         min_gpa=policy.min_gpa,
         min_course_grade=policy.min_course_grade,
         reasons=reasons,
-        next_steps=steps,
+        next_steps=_next_steps(catalog, credential, status, lacks_degree, tally, gpa_ok),
         transfer=transfer,
         launch_rule_ok=launch_ok,
     )
+
+
+def _next_steps(catalog: Catalog, credential: Credential, status: str, lacks_degree: bool,
+                tally: _Tally, gpa_ok: bool) -> List[str]:
+    """What to do next: register (noting consent), finish, retake, or email the office."""
+    contact = catalog.contact_email
+    if lacks_degree:
+        steps = [f"If you hold a bachelor's degree, email {contact} so your record can be updated."]
+        undergrad = [c.name for c in catalog.credentials_of_level("undergraduate")]
+        if undergrad:
+            steps.append(f"Undergraduate micro-credentials need no degree, e.g. {_join(undergrad, 'or')}.")
+        return steps
+    if status == NOT_ELIGIBLE:
+        return [f"Email the office at {contact} to talk about other options."]
+    if status == EARNED:
+        return [f"Email the office at {contact} to claim your {credential.name} badge."]
+    steps = list(tally.steps)
+    if tally.all_done and not gpa_ok:
+        steps.append(
+            f"Retake a course to raise your GPA to {_fmt_gpa(catalog.levels[credential.level].min_gpa)}; "
+            f"the {catalog.repeat_rule} grade of a repeated course is the one that counts."
+        )
+    return steps
 
 
 def _hours(catalog: Catalog, attempt: Attempt) -> float:
@@ -362,7 +386,10 @@ def _course_reason(c: _Course, min_grade: str, credential: Credential) -> str:
         )
     last = c.attempts[-1]
     if last.grade_code == "W":
-        return f"{c.code}: you withdrew (W) in {last.term}; a W is not a final grade, so the course is still to do."
+        return (
+            f"{c.code}: you withdrew (W) in {last.term}; a W is not a final grade, so the course is "
+            "still to do."
+        )
     return (
         f"{c.code}: the grade for {last.term} is incomplete (I), which is not final; "
         "it counts once a final grade is recorded."
@@ -533,7 +560,8 @@ def render_stacking(report: StackingReport) -> str:
     lines = [f"Toward the {report.program} (as of {report.as_of}):"]
     if report.counted:
         lines.append(
-            "Could count: " + "; ".join(f"{c.course} ({c.term}, {c.credit_hours:g} credits)" for c in report.counted)
+            "Could count: "
+            + "; ".join(f"{c.course} ({c.term}, {c.credit_hours:g} credits)" for c in report.counted)
             + f" - {report.credits:g} of at most {report.max_credits:g} credits."
         )
     else:

@@ -1,0 +1,74 @@
+# Micro-credential advising bot. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CATALOG_PATH ?= data/catalog.yml
+SPACY_DIR := models/spacy-catalog
+MODEL := models/current.tar.gz
+TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml) data/rules.yml
+ACTION_PORT ?= 5055
+RASA_PORT ?= 5005
+
+export CATALOG_PATH ACTION_PORT RASA_PORT
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+.PHONY: help run serve shell test bench train nlp setup validate clean
+
+help:
+	@echo "make run    - install, build, train if needed, then serve the bot (REST on port $(RASA_PORT))"
+	@echo "make test   - every check: data validation, unit and action tests, NLU accuracy, test stories"
+	@echo "make serve  - only serve (action server :$(ACTION_PORT), Rasa server :$(RASA_PORT))"
+	@echo "make shell  - chat with the bot in the terminal"
+	@echo "make bench  - NLU figures, latency/throughput vs a stock 'rasa init' bot, training time, memory"
+
+## Environment: .venv with Python 3.10 and the pinned dependencies (requirements.lock).
+$(VENV)/.installed: requirements.lock scripts/find_python.sh
+	@python=$$(bash scripts/find_python.sh) || exit 1; \
+	  [ -x $(PY) ] || "$$python" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	@touch $@
+
+setup: $(VENV)/.installed
+
+## NLP assets: blank English spaCy pipeline + entity patterns from the catalog.
+$(SPACY_DIR)/meta.json: $(VENV)/.installed $(CATALOG_PATH) bot/nlp.py bot/resolve.py
+	$(PY) -m bot.nlp --out $(SPACY_DIR) --catalog $(CATALOG_PATH)
+
+nlp: $(SPACY_DIR)/meta.json
+
+## Model: retrained only when training data, domain or config changed.
+$(MODEL): $(TRAINING_FILES) | $(SPACY_DIR)/meta.json
+	$(BIN)/rasa train --data data --config config.yml --domain domain.yml \
+	  --out models --fixed-model-name current
+	@touch $@
+
+train: $(MODEL)
+
+run: $(MODEL) nlp
+	bash scripts/serve.sh
+
+serve:
+	bash scripts/serve.sh
+
+shell: $(MODEL) nlp
+	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT) >/dev/null 2>&1 & pid=$$!; \
+	  trap "kill $$pid 2>/dev/null" EXIT; \
+	  $(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+validate: $(VENV)/.installed
+	$(BIN)/rasa data validate --fail-on-warnings --data data --domain domain.yml --config config.yml
+
+test: $(MODEL) nlp validate
+	$(PY) -m pytest tests
+
+bench: $(MODEL) nlp
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf models reports var

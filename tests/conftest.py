@@ -1,0 +1,44 @@
+"""Shared fixtures: the repository root, the sample catalog, and a writable copy of it."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.chdir(REPO)  # config.yml and domain.yml use repository-relative paths
+
+from bot.catalog import Catalog, load_catalog  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def sample_catalog() -> Catalog:
+    return load_catalog(REPO / "data" / "catalog.yml")
+
+
+@pytest.fixture
+def catalog_raw() -> dict:
+    """The sample catalog as a plain mapping, to change and write back in a test."""
+    return yaml.safe_load((REPO / "data" / "catalog.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def write_catalog(tmp_path, monkeypatch):
+    """Write a catalog mapping to a file and point $CATALOG_PATH at it."""
+
+    def write(raw: dict) -> Path:
+        path = tmp_path / "catalog.yml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        monkeypatch.setenv("CATALOG_PATH", str(path))
+        return path
+
+    return write

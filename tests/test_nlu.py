@@ -1,0 +1,51 @@
+"""NLU on the held-out file (tests/nlu/heldout.yml), which no training example copies.
+
+`make bench` prints the full figures (accuracy, F1, confusion matrix); here the build fails when
+intent accuracy drops below 90%.
+"""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+MIN_ACCURACY = 0.90
+
+
+def examples(path: Path):
+    for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        for line in block["examples"].splitlines():
+            text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
+            if text:
+                yield block["intent"], text
+
+
+def norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+
+
+def test_held_out_examples_are_not_in_the_training_data(repo):
+    training = {norm(t) for f in (repo / "data" / "nlu").glob("*.yml") for _, t in examples(f)}
+    held_out = list(examples(repo / "tests" / "nlu" / "heldout.yml"))
+    assert len(held_out) >= 200
+    copied = [t for _, t in held_out if norm(t) in training]
+    assert copied == []
+
+
+def test_every_intent_is_in_the_held_out_file(repo):
+    domain = yaml.safe_load((repo / "domain.yml").read_text(encoding="utf-8"))
+    labels = {intent for intent, _ in examples(repo / "tests" / "nlu" / "heldout.yml")}
+    assert labels == set(domain["intents"])
+
+
+def test_intent_accuracy_on_held_out_file(repo, tmp_path):
+    subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "test", "nlu", "--model", "models/current.tar.gz",
+         "--nlu", "tests/nlu/heldout.yml", "--out", str(tmp_path), "--no-plot"],
+        check=True, cwd=repo, capture_output=True,
+    )
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    print(f"held-out intent accuracy {report['accuracy']:.3f}, weighted F1 {report['weighted avg']['f1-score']:.3f}")
+    assert report["accuracy"] >= MIN_ACCURACY

@@ -17,7 +17,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help run serve shell test bench train nlp setup validate clean
+.PHONY: help run serve shell test bench train nlp setup validate sample-data token clean
 
 help:
 	@echo "make run    - install, build, train if needed, then serve the bot (REST on port $(RASA_PORT))"
@@ -50,7 +50,15 @@ $(MODEL): $(TRAINING_FILES) | $(SPACY_DIR)/meta.json
 
 train: $(MODEL)
 
-run: $(MODEL) nlp
+## Sample records: a fictional cohort, imported only into the default SQLite database (never into
+## a DATABASE_URL you set). Re-imported when the sample files change (the import is idempotent).
+var/.sample-imported: data/sample/students.csv data/sample/enrollments.csv | $(VENV)/.installed
+	@if [ -n "$${DATABASE_URL:-}" ]; then echo "DATABASE_URL is set: not importing the sample cohort"; \
+	else $(PY) -m bot import --students data/sample/students.csv --enrollments data/sample/enrollments.csv && touch $@; fi
+
+sample-data: var/.sample-imported
+
+run: $(MODEL) nlp sample-data
 	bash scripts/serve.sh
 
 serve:
@@ -69,6 +77,9 @@ test: $(MODEL) nlp validate
 
 bench: $(MODEL) nlp
 	$(PY) -m benchmarks
+
+token:  ## a signed token for trying personal questions: make token SUB=S1004 [ROLE=advisor]
+	@bash scripts/with_secret.sh $(PY) -m bot token $${SUB:?set SUB, e.g. make token SUB=S1004} --role $${ROLE:-student}
 
 clean:
 	rm -rf models reports var

@@ -35,6 +35,8 @@ INTENT_TITLES: Dict[Text, Text] = {
     "credential_stacks": "What one stacks into",
     "course_info": "About a course",
     "human_handoff": "Talk to a person",
+    "check_progress": "My progress toward a badge",
+    "stacking_report": "What counts toward my degree",
 }
 DEFAULT_INTENTS = ("faq_how_to_earn", "faq_available", "faq_fees")
 MAX_BUTTONS = 3

@@ -92,18 +92,26 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE_PATH}"
 
 
-@functools.lru_cache(maxsize=None)
 def get_engine(url: Optional[str] = None) -> Engine:
     """The process's engine for ``url`` (default :func:`database_url`), tables created on first use."""
-    url = url or database_url()
+    return _engine(url or database_url())
+
+
+@functools.lru_cache(maxsize=None)
+def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    # A database that does not answer must fail fast, so chat users get an apology, not a wait.
+    connect_args = {"connect_timeout": 3} if parsed.get_backend_name() == "postgresql" else {}
+    engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_foreign_keys)
     Base.metadata.create_all(engine)
     return engine
+
+
+get_engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]
 
 
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

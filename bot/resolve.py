@@ -90,3 +90,38 @@ def resolve_level(text: Optional[str]) -> Optional[str]:
         if key in (_key(w) for w in words):
             return level
     return None
+
+
+_PROGRAM_FILLER = {"of", "in", "the", "and", "for"}
+_PROGRAM_KINDS = {
+    "certificate": {"certificate", "cert", "certification"},
+    "bachelor": {"bachelor", "bachelors", "bs", "ba", "bsc", "undergrad", "undergraduate"},
+    "master": {"master", "masters", "mpa", "ms", "ma", "grad"},
+}
+
+
+def find_program_in_text(text: str, programs: List[str]) -> Optional[str]:
+    """The certificate or degree (from the catalog's ``stacks_into``) a message refers to.
+
+    Matches an acronym ("MPA" for Master of Public Administration) or the program's subject
+    words ("emergency management"), using "certificate"/"bachelor"/"master" words to choose
+    between programs in the same subject. None when nothing fits.
+    """
+    words = set(_key(text).split())
+    best: Optional[str] = None
+    best_score = 0.0
+    for program in programs:
+        all_words = [w for w in _key(program).split() if w not in _PROGRAM_FILLER]
+        acronym = "".join(w[0] for w in all_words)
+        if len(acronym) >= 3 and acronym in words:
+            return program
+        kind = next((k for k in _PROGRAM_KINDS if k in all_words), None)
+        subject = [w for w in all_words if w not in {"graduate", "certificate", "bachelor", "master", "science", "arts"}]
+        if not subject:
+            continue
+        score = sum(w in words for w in subject) / len(subject)
+        if score and kind and words & _PROGRAM_KINDS[kind]:
+            score += 0.5
+        if score > best_score:
+            best, best_score = program, score
+    return best if best_score >= 0.5 else None

@@ -10,6 +10,10 @@ MODEL=${MODEL:-models/current.tar.gz}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
 
+# The secret that signs sign-in tokens: BOT_AUTH_SECRET if set (the portal's), else a
+# development secret generated once and kept in var/dev-auth-secret.
+source scripts/with_secret.sh
+
 [ -f "$MODEL" ] || { echo "error: no trained model at $MODEL: run 'make train' (or 'make run')" >&2; exit 2; }
 
 pids=()
@@ -36,6 +40,8 @@ pids+=($!)
   The bot is up.  Talk to it:
     REST:  curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook \\
              -H 'Content-Type: application/json' -d '{"sender": "me", "message": "how much does it cost?"}'
+    Personal questions need a signed-in user: get a token with 'make token SUB=S1004'
+    (or ROLE=advisor) and add  "metadata": {"auth_token": "<token>"}  to the JSON body.
     Terminal chat:  make shell      Stop:  Ctrl-C
 
 MSG

@@ -10,6 +10,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
 os.chdir(REPO)  # config.yml and domain.yml use repository-relative paths
 
 from bot.catalog import Catalog, load_catalog  # noqa: E402

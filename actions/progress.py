@@ -1,0 +1,125 @@
+"""Personal questions: a student's progress toward a credential, and what stacks into a program.
+
+Identity comes only from the verified token in the message metadata (``auth_token``). Database
+work runs in a thread with a time limit, so the event loop never blocks and a slow or
+unreachable database gets a short apology instead of silence.
+"""
+import asyncio
+import logging
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import button, catalog_or_apologise, entity_values, intent_name
+from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
+from bot.answers import join_words
+from bot.identity import Identity, verify_token
+from bot.progress import programs
+from bot.resolve import find_credential_in_text, find_program_in_text, resolve_credential
+
+logger = logging.getLogger(__name__)
+
+LOOKUP_TIMEOUT_S = 4.0
+UNAVAILABLE = "Sorry, I can't look up records right now. Please try again in a few minutes."
+
+
+def identity_of(tracker: Tracker):
+    """The verified identity of the message's sender (or why there is none)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    token = metadata.get("auth_token") if isinstance(metadata, dict) else None
+    return verify_token(token)
+
+
+async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking database work off the event loop, within LOOKUP_TIMEOUT_S."""
+    return await asyncio.wait_for(asyncio.to_thread(fn, *args), timeout=LOOKUP_TIMEOUT_S)
+
+
+def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+class ActionCheckProgress(Action):
+    def name(self) -> Text:
+        return "action_check_progress"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        identity = identity_of(tracker)
+        text = tracker.latest_message.get("text") or ""
+        subject = subject_of(identity, text + " " + " ".join(entity_values(tracker, "student_id")))
+        if isinstance(subject, Reply):
+            say(dispatcher, subject)
+            return []
+        catalog = catalog_or_apologise(dispatcher)
+        if catalog is None:
+            return []
+        named = entity_values(tracker, "credential")
+        match = resolve_credential(named[0], catalog) if named else find_credential_in_text(text, catalog)
+        if match.credential is None and match.suggestion is None and not named:
+            match = resolve_credential(tracker.get_slot("credential"), catalog)
+        ask = {"student_id": subject} if identity.role == "advisor" else {}
+        try:
+            if match.credential is None:
+                return await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask)
+            reply = await in_thread(progress_reply, identity, subject, match.credential, catalog)
+        except Exception as exc:  # noqa: BLE001 - any database failure gets the same apology
+            logger.error("progress lookup failed: %s", type(exc).__name__)
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return []
+        say(dispatcher, reply)
+        return [SlotSet("credential", match.credential.name)]
+
+    async def _ask_which(self, dispatcher, identity: Identity, subject: str, catalog, suggestion, ask) -> list:
+        if suggestion is not None:
+            dispatcher.utter_message(
+                text=f"Did you mean {suggestion.name}?",
+                buttons=[button(f"Yes, {suggestion.name}", "check_progress", {**ask, "credential": suggestion.name})],
+            )
+            return []
+        mine = await in_thread(credentials_with_attempts, identity, subject, catalog)
+        ordered = mine + [c for c in catalog.credentials if c not in mine]
+        hint = f" You have courses in {join_words([c.name for c in mine])}." if mine else ""
+        dispatcher.utter_message(
+            text="Which micro-credential should I check?" + hint,
+            buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in ordered],
+        )
+        return []
+
+
+class ActionStackingReport(Action):
+    def name(self) -> Text:
+        return "action_stacking_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        identity = identity_of(tracker)
+        text = tracker.latest_message.get("text") or ""
+        subject = subject_of(identity, text + " " + " ".join(entity_values(tracker, "student_id")))
+        if isinstance(subject, Reply):
+            say(dispatcher, subject)
+            return []
+        catalog = catalog_or_apologise(dispatcher)
+        if catalog is None:
+            return []
+        known = programs(catalog)
+        program = find_program_in_text(" ".join(entity_values(tracker, "program")) or text, known)
+        if program is None:
+            ask = {"student_id": subject} if identity.role == "advisor" else {}
+            dispatcher.utter_message(
+                text="Toward which certificate or degree?",
+                buttons=[button(p, "stacking_report", {**ask, "program": p}) for p in known],
+            )
+            return []
+        try:
+            reply = await in_thread(stacking_reply, identity, subject, program, catalog)
+        except Exception as exc:  # noqa: BLE001
+            logger.error("stacking lookup failed: %s", type(exc).__name__)
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return []
+        say(dispatcher, reply)
+        return []

@@ -1,0 +1,117 @@
+"""Run every benchmark once and print the figures (see benchmarks/__init__.py)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from benchmarks.load import run_load  # noqa: E402
+from servers import free_port, serve  # noqa: E402
+
+RASA = str(Path(sys.executable).parent / "rasa")
+REPORTS = REPO / "reports"
+CONVERSATION = [
+    "hello",
+    "how much does a micro-credential cost?",
+    "what courses are in disaster readiness",
+    "do credits from my community college transfer?",
+    "thanks!",
+]
+ROUNDS = {1: 20, 10: 6}  # conversations per user at 1 and 10 concurrent users
+
+
+def rss_mb(port: int) -> float:
+    """Resident memory of the Rasa server process listening on `port` (from /proc)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, PermissionError):
+            continue
+        if b"run" in cmd and b"--port" in cmd and str(port).encode() in cmd and b"actions" not in cmd:
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def nlu_figures() -> None:
+    out = REPORTS / "nlu"
+    subprocess.run([RASA, "test", "nlu", "--model", "models/current.tar.gz", "--nlu", "tests/nlu/heldout.yml",
+                    "--out", str(out)], cwd=REPO, check=True, capture_output=True)
+    report = json.loads((out / "intent_report.json").read_text())
+    print(f"NLU held-out ({report['weighted avg']['support']} examples): accuracy {report['accuracy']:.3f}, "
+          f"weighted F1 {report['weighted avg']['f1-score']:.3f}, macro F1 {report['macro avg']['f1-score']:.3f}")
+    print(f"  confusion matrix: {out / 'intent_confusion_matrix.png'}")
+
+
+def training_time() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run([RASA, "train", "--data", "data", "--config", "config.yml", "--domain", "domain.yml",
+                        "--out", tmp, "--force"], cwd=REPO, check=True, capture_output=True)
+        print(f"training time (this bot, from scratch): {time.perf_counter() - start:.0f} s")
+
+
+def measure(base_url: str, port: int, label: str) -> dict:
+    figures = {}
+    for users, rounds in ROUNDS.items():
+        result = asyncio.run(run_load(base_url, users, CONVERSATION, rounds))
+        print("  " + result.line(label))
+        figures[users] = result
+    print(f"  {label} Rasa server memory: {rss_mb(port):.0f} MB")
+    return figures
+
+
+def stock_bot() -> dict:
+    """A stock `rasa init` bot, trained in a temporary folder, under the same load."""
+    tmp = Path(tempfile.mkdtemp(prefix="stock-rasa-"))
+    try:
+        start = time.perf_counter()
+        subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(tmp)], cwd=tmp, check=True, capture_output=True)
+        print(f"  stock bot: init + training {time.perf_counter() - start:.0f} s")
+        port = free_port()
+        proc = subprocess.Popen([RASA, "run", "--port", str(port)], cwd=tmp, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            import requests
+
+            for _ in range(240):
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    time.sleep(1)
+            return measure(f"http://127.0.0.1:{port}", port, "stock")
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    REPORTS.mkdir(exist_ok=True)
+    os.chdir(REPO)
+    nlu_figures()
+    training_time()
+    print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
+    with serve() as bot:
+        ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")
+    stock = stock_bot()
+    for users in ROUNDS:
+        ratio = ours[users].throughput / stock[users].throughput if stock[users].throughput else float("nan")
+        print(f"throughput ratio at {users} user(s): {ratio:.2f}x the stock bot")
+
+
+if __name__ == "__main__":
+    main()

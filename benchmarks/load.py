@@ -1,0 +1,75 @@
+"""A small asyncio load generator for the REST webhook: N concurrent simulated users, each a
+fresh sender per conversation, reporting msgs/s and latency percentiles."""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import aiohttp
+
+
+@dataclass
+class LoadResult:
+    users: int
+    messages: int
+    errors: int
+    seconds: float
+    latencies_ms: List[float]
+
+    @property
+    def throughput(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<10} users={self.users:<3} msgs={self.messages:<5} errors={self.errors:<3} "
+            f"{self.throughput:7.1f} msgs/s  p50={self.percentile(50):6.1f} ms  p95={self.percentile(95):6.1f} ms"
+            f"  p99={self.percentile(99):6.1f} ms"
+        )
+
+
+async def _user(session, url, conversation: Sequence[str], rounds: int, metadata: Optional[dict], out: LoadResult):
+    for _ in range(rounds):
+        sender = f"bench-{uuid.uuid4().hex}"  # a fresh sender for every conversation
+        for text in conversation:
+            body = {"sender": sender, "message": text}
+            if metadata:
+                body["metadata"] = metadata
+            start = time.perf_counter()
+            try:
+                async with session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=30)) as reply:
+                    await reply.read()
+                    ok = reply.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                ok = False
+            out.latencies_ms.append((time.perf_counter() - start) * 1000)
+            out.messages += 1
+            out.errors += 0 if ok else 1
+
+
+async def run_load(base_url: str, users: int, conversation: Sequence[str], rounds: int,
+                   metadata: Optional[dict] = None) -> LoadResult:
+    """Each of `users` concurrent users sends `conversation` `rounds` times, each time as a new sender."""
+    url = f"{base_url}/webhooks/rest/webhook"
+    result = LoadResult(users, 0, 0, 0.0, [])
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=users)) as session:
+        # warm-up: one conversation, not counted
+        await _user(session, url, conversation, 1, metadata, LoadResult(1, 0, 0, 0, []))
+        start = time.perf_counter()
+        await asyncio.gather(*[_user(session, url, conversation, rounds, metadata, result) for _ in range(users)])
+        result.seconds = time.perf_counter() - start
+    return result
+
+
+def median(values: List[float]) -> float:
+    return statistics.median(values) if values else float("nan")

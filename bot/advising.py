@@ -1,0 +1,89 @@
+"""Personal lookups for chat: who may see which record, and the replies, with every disclosure
+written to the audit log. Identity comes only from a verified token (see :mod:`bot.identity`).
+
+These functions block on the database; async callers run them in a thread.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from bot.catalog import Catalog, Credential
+from bot.identity import Identity, Verification
+from bot.progress import check_progress, render_report, render_stacking, stacking_report
+from bot.records import StudentRecord, fetch_student, session_scope, write_audit
+
+SIGN_IN = "Please sign in on the program's website first, then ask me again — I can only look up records for signed-in users."
+NOT_YOURS = "I can only show you your own records. If you need someone else's, an advisor can help."
+STUDENT_ID = re.compile(r"\b[Ss]\d{4,9}\b")
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+def student_ids_in(text: str) -> List[str]:
+    """Student IDs written in a message (``S1004``, ``s1004``)."""
+    return [m.upper() for m in STUDENT_ID.findall(text or "")]
+
+
+def subject_of(identity: Verification, text: str) -> "str | Reply":
+    """Whose record the message asks about, or the refusal to send instead.
+
+    A student always means themself; naming another ID is refused without looking it up.
+    An advisor names the student (``progress of S1004 on ...``).
+    """
+    if not isinstance(identity, Identity):
+        return Reply(SIGN_IN)
+    named = student_ids_in(text)
+    if identity.role == "advisor":
+        if not named:
+            return Reply("Which student? Ask with their ID, e.g. \"progress of S1004 on Data Storytelling\".")
+        return named[0]
+    if any(sid != identity.sub.upper() for sid in named):
+        return Reply(NOT_YOURS)
+    return identity.sub
+
+
+def _record(identity: Identity, student_id: str) -> "StudentRecord | Reply":
+    with session_scope() as session:
+        record = fetch_student(session, student_id)
+    if record is None:
+        if identity.role == "advisor":
+            return Reply(f"I couldn't find a student with ID {student_id}.")
+        return Reply("I couldn't find your records yet. If you've just enrolled, please check back later or contact the office.")
+    return record
+
+
+def credentials_with_attempts(identity: Identity, student_id: str, catalog: Catalog) -> List[Credential]:
+    """The catalog's credentials in which the student has any attempt (for suggestion buttons)."""
+    record = _record(identity, student_id)
+    if isinstance(record, Reply):
+        return []
+    taken = {a.course for a in record.attempts}
+    return [c for c in catalog.credentials if taken & set(c.course_codes)]
+
+
+def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog) -> Reply:
+    """The student's progress on ``credential`` as chat text; the disclosure is audited."""
+    record = _record(identity, student_id)
+    if isinstance(record, Reply):
+        return record
+    report = check_progress(catalog, credential, record.student, record.attempts)
+    with session_scope() as session:
+        write_audit(session, identity.sub, identity.role, student_id, "progress", credential.id)
+    return Reply(render_report(report))
+
+
+def stacking_reply(identity: Identity, student_id: str, program: str, catalog: Catalog) -> Reply:
+    """Which of the student's completed credits could count toward ``program``; audited."""
+    record = _record(identity, student_id)
+    if isinstance(record, Reply):
+        return record
+    report = stacking_report(catalog, program, record.student, record.attempts)
+    with session_scope() as session:
+        write_audit(session, identity.sub, identity.role, student_id, "stacking")
+    return Reply(render_stacking(report))

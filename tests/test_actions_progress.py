@@ -1,0 +1,142 @@
+"""Progress and stacking actions with real trackers carrying real signed tokens."""
+import asyncio
+import socket
+import time
+from typing import Any, Dict, List, Optional
+
+import jwt
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.progress import ActionCheckProgress, ActionStackingReport
+from bot.advising import NOT_YOURS, SIGN_IN
+from bot.identity import issue_token
+from bot.importer import import_records
+from bot.records import AuditEntry, get_engine, session_scope
+
+SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(autouse=True)
+def records(tmp_path, monkeypatch, repo, sample_catalog):
+    monkeypatch.setenv("BOT_AUTH_SECRET", SECRET)
+    monkeypatch.setenv("CATALOG_PATH", str(repo / "data" / "catalog.yml"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'records.db'}")
+    import_records(repo / "data/sample/students.csv", repo / "data/sample/enrollments.csv", sample_catalog)
+    engine = get_engine()
+    yield
+    engine.dispose()
+    get_engine.cache_clear()
+
+
+def token(sub: str, role: str = "student", ttl: int = 600, secret: str = SECRET) -> str:
+    return issue_token(sub, role, ttl, secret=secret)
+
+
+def tracker(text: str, intent: str = "check_progress", auth: Optional[str] = None,
+            entities: Optional[List[Dict[str, Any]]] = None, slots: Optional[dict] = None) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or [],
+              "metadata": {"auth_token": auth} if auth is not None else {}}
+    return Tracker("web-visitor", slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action, t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher.messages, events
+
+
+def audit_rows():
+    with session_scope() as s:
+        return [(a.actor_sub, a.role, a.student_id, a.credential_id, a.action) for a in s.execute(select(AuditEntry)).scalars()]
+
+
+def test_a_student_sees_their_own_progress_and_it_is_audited():
+    messages, events = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
+    text = messages[0]["text"]
+    assert text.startswith("Data Storytelling (undergraduate) for S1004: in progress.")
+    assert "Done: INF 120 B (Fall 2024)" in text and "In progress: JOU 310" in text and "Still needed: STA 205" in text
+    assert "GPA 2.35 (minimum 2.00)" in text
+    assert events == [{"event": "slot", "timestamp": None, "name": "credential", "value": "Data Storytelling"}]
+    assert audit_rows() == [("S1004", "student", "S1004", "data-storytelling", "progress")]
+
+
+def test_earned_credential_says_how_to_claim_the_badge():
+    messages, _ = run(ActionCheckProgress(), tracker("can i get my disaster readiness badge now", auth=token("S1001")))
+    assert "earned" in messages[0]["text"] and "microcredentials@example.edu" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        "",
+        "not-a-jwt",
+        token("S1004", secret="another-secret-" + "y" * 40),
+        jwt.encode({"sub": "S1004", "role": "student", "exp": int(time.time()) - 60}, SECRET, algorithm="HS256"),
+        jwt.encode({"sub": "S1004", "role": "advisor", "exp": int(time.time()) + 60}, None, algorithm="none"),
+        jwt.encode({"sub": "S1004", "role": "student"}, SECRET, algorithm="HS256"),
+    ],
+    ids=["no token", "empty", "garbage", "forged", "expired", "alg-none", "no-exp"],
+)
+def test_without_a_valid_token_nothing_is_disclosed(auth):
+    messages, events = run(ActionCheckProgress(), tracker("progress on data storytelling for S1004", auth=auth))
+    assert messages == [{**messages[0], "text": SIGN_IN}]
+    assert "S1004" not in str(messages) and events == [] and audit_rows() == []
+
+
+@pytest.mark.parametrize("other", ["S1001", "S9999"])  # one that exists, one that does not
+def test_a_student_asking_about_another_id_is_refused_the_same_way(other):
+    messages, _ = run(ActionCheckProgress(), tracker(f"progress of {other} on disaster readiness", auth=token("S1004")))
+    assert messages[0]["text"] == NOT_YOURS
+    assert audit_rows() == []
+
+
+def test_an_advisor_may_look_up_any_student():
+    messages, _ = run(ActionCheckProgress(), tracker("progress of S1017 on data storytelling", auth=token("A900", "advisor")))
+    assert messages[0]["text"].startswith("Data Storytelling (undergraduate) for S1017")
+    assert audit_rows() == [("A900", "advisor", "S1017", "data-storytelling", "progress")]
+    messages, _ = run(ActionCheckProgress(), tracker("progress of S9999 on data storytelling", auth=token("A900", "advisor")))
+    assert messages[0]["text"] == "I couldn't find a student with ID S9999."
+
+
+def test_no_credential_named_asks_with_the_students_own_first():
+    messages, events = run(ActionCheckProgress(), tracker("what do i still need?", auth=token("S1011")))
+    assert messages[0]["text"] == "Which micro-credential should I check? You have courses in Cybersecurity Essentials."
+    buttons = messages[0]["buttons"]
+    assert buttons[0] == {"title": "Cybersecurity Essentials", "payload": '/check_progress{"credential": "Cybersecurity Essentials"}'}
+    assert len(buttons) == 4 and events == [] and audit_rows() == []
+
+
+def test_a_misspelled_credential_gets_did_you_mean():
+    messages, _ = run(ActionCheckProgress(), tracker("how close am i to disater readines", auth=token("S1002")))
+    assert messages[0]["text"] == "Did you mean Disaster Readiness?"
+
+
+def test_stacking_report_for_the_mpa():
+    messages, _ = run(ActionStackingReport(), tracker("which of my courses count toward my MPA?", "stacking_report", token("S1023")))
+    text = messages[0]["text"]
+    assert text.startswith("Toward the Master of Public Administration")
+    assert "9 of at most 9 credits" in text
+    assert audit_rows() == [("S1023", "student", "S1023", None, "stacking")]
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that accepts connections but never answers (a hung database)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield server.getsockname()[1]
+
+
+@pytest.mark.parametrize("kind", ["refused", "hung"])
+def test_database_down_or_hung_gets_an_apology_within_five_seconds(monkeypatch, kind, request):
+    port = 1 if kind == "refused" else request.getfixturevalue("silent_server")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg2://nobody@127.0.0.1:{port}/none")
+    start = time.monotonic()
+    messages, _ = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
+    assert time.monotonic() - start < 5
+    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")

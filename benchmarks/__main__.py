@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from benchmarks.load import run_load  # noqa: E402
+from benchmarks.records import records_figures  # noqa: E402
 from servers import free_port, serve  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -104,6 +105,7 @@ def main() -> None:
     os.chdir(REPO)
     nlu_figures()
     training_time()
+    records_figures()
     print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
     with serve() as bot:
         ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")

@@ -1,13 +1,32 @@
-"""End to end: `make serve` started by the test, messages posted to the REST webhook."""
+"""End to end: `make serve` started by the test, messages posted to the REST webhook
+(with `metadata.auth_token` for personal questions), replies checked."""
+import subprocess
+import sys
+
 import pytest
 
 from servers import serve
 
+SECRET = "e2e-secret-" + "z" * 40
+
 
 @pytest.fixture(scope="module")
-def bot():
-    with serve() as running:
+def bot(tmp_path_factory, repo):
+    db = tmp_path_factory.mktemp("records") / "records.db"
+    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SECRET}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
+         "--enrollments", "data/sample/enrollments.csv"],
+        cwd=repo, env={**__import__("os").environ, **env}, check=True, capture_output=True,
+    )
+    with serve(env) as running:
         yield running
+
+
+def token(sub: str, role: str = "student") -> str:
+    from bot.identity import issue_token
+
+    return issue_token(sub, role, 600, secret=SECRET)
 
 
 def test_faq_answers_come_from_the_catalog(bot):
@@ -27,5 +46,22 @@ def test_low_confidence_gets_buttons_not_a_guess(bot):
     assert replies[0]["text"].startswith("Sorry, I'm not sure I understood.")
     assert 1 <= len(replies[0]["buttons"]) <= 3
     # pressing a button sends its payload and gets that topic's answer
-    payload = replies[0]["buttons"][0]["payload"]
-    assert bot.text(payload)
+    assert bot.text(replies[0]["buttons"][0]["payload"])
+
+
+def test_signed_in_student_gets_their_own_progress(bot):
+    reply = bot.text("how close am I to the data storytelling badge?", metadata={"auth_token": token("S1004")})
+    assert reply.startswith("Data Storytelling (undergraduate) for S1004: in progress.")
+    assert "INF 120 B" in reply and "Still needed: STA 205" in reply
+
+
+def test_without_a_token_the_bot_asks_to_sign_in(bot):
+    reply = bot.text("how close am I to the data storytelling badge?")
+    assert reply.startswith("Please sign in")
+    assert "INF 120" not in reply
+
+
+def test_advisor_looks_up_another_student_and_a_student_may_not(bot):
+    question = "progress of S1001 on disaster readiness"
+    assert "for S1001: earned" in bot.text(question, metadata={"auth_token": token("A77", "advisor")})
+    assert bot.text(question, metadata={"auth_token": token("S1004")}).startswith("I can only show you your own records")

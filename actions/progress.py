@@ -6,7 +6,7 @@ unreachable database gets a short apology instead of silence.
 """
 import asyncio
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import button, catalog_or_apologise, entity_values, intent_name
 from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
 from bot.answers import join_words
+from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
 from bot.progress import programs
 from bot.resolve import find_credential_in_text, find_program_in_text, resolve_credential
@@ -41,6 +42,19 @@ def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
 
 
+def whose_record(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Tuple[Identity, str, Catalog, str]]:
+    """(verified identity, student asked about, catalog, message text), or None after replying
+    with the sign-in request, a refusal or an apology."""
+    identity = identity_of(tracker)
+    text = tracker.latest_message.get("text") or ""
+    subject = subject_of(identity, text + " " + " ".join(entity_values(tracker, "student_id")))
+    if isinstance(subject, Reply):
+        say(dispatcher, subject)
+        return None
+    catalog = catalog_or_apologise(dispatcher)
+    return None if catalog is None else (identity, subject, catalog, text)
+
+
 class ActionCheckProgress(Action):
     def name(self) -> Text:
         return "action_check_progress"
@@ -48,15 +62,10 @@ class ActionCheckProgress(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        identity = identity_of(tracker)
-        text = tracker.latest_message.get("text") or ""
-        subject = subject_of(identity, text + " " + " ".join(entity_values(tracker, "student_id")))
-        if isinstance(subject, Reply):
-            say(dispatcher, subject)
+        asked = whose_record(dispatcher, tracker)
+        if asked is None:
             return []
-        catalog = catalog_or_apologise(dispatcher)
-        if catalog is None:
-            return []
+        identity, subject, catalog, text = asked
         named = entity_values(tracker, "credential")
         match = resolve_credential(named[0], catalog) if named else find_credential_in_text(text, catalog)
         if match.credential is None and match.suggestion is None and not named:
@@ -97,15 +106,10 @@ class ActionStackingReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        identity = identity_of(tracker)
-        text = tracker.latest_message.get("text") or ""
-        subject = subject_of(identity, text + " " + " ".join(entity_values(tracker, "student_id")))
-        if isinstance(subject, Reply):
-            say(dispatcher, subject)
+        asked = whose_record(dispatcher, tracker)
+        if asked is None:
             return []
-        catalog = catalog_or_apologise(dispatcher)
-        if catalog is None:
-            return []
+        identity, subject, catalog, text = asked
         known = programs(catalog)
         program = find_program_in_text(" ".join(entity_values(tracker, "program")) or text, known)
         if program is None:

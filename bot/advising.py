@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from bot.catalog import Catalog, Credential
 from bot.identity import Identity, Verification
@@ -67,23 +67,25 @@ def credentials_with_attempts(identity: Identity, student_id: str, catalog: Cata
     return [c for c in catalog.credentials if taken & set(c.course_codes)]
 
 
-def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog) -> Reply:
-    """The student's progress on ``credential`` as chat text; the disclosure is audited."""
+def _disclose(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
+              render: Callable[[StudentRecord], str]) -> Reply:
+    """Render the student's record with ``render`` and write the disclosure to the audit log."""
     record = _record(identity, student_id)
     if isinstance(record, Reply):
         return record
-    report = check_progress(catalog, credential, record.student, record.attempts)
+    text = render(record)
     with session_scope() as session:
-        write_audit(session, identity.sub, identity.role, student_id, "progress", credential.id)
-    return Reply(render_report(report))
+        write_audit(session, identity.sub, identity.role, student_id, action, credential_id)
+    return Reply(text)
+
+
+def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog) -> Reply:
+    """The student's progress on ``credential`` as chat text; the disclosure is audited."""
+    return _disclose(identity, student_id, "progress", credential.id, lambda r: render_report(
+        check_progress(catalog, credential, r.student, r.attempts)))
 
 
 def stacking_reply(identity: Identity, student_id: str, program: str, catalog: Catalog) -> Reply:
     """Which of the student's completed credits could count toward ``program``; audited."""
-    record = _record(identity, student_id)
-    if isinstance(record, Reply):
-        return record
-    report = stacking_report(catalog, program, record.student, record.attempts)
-    with session_scope() as session:
-        write_audit(session, identity.sub, identity.role, student_id, "stacking")
-    return Reply(render_stacking(report))
+    return _disclose(identity, student_id, "stacking", None, lambda r: render_stacking(
+        stacking_report(catalog, program, r.student, r.attempts)))

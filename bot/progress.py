@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from bot.catalog import Catalog, ChooseGroup, Credential
+from bot.resolve import resolve_credential
 from bot.errors import UnknownCredentialError, UnknownProgramError
 from bot.grades import GRADE_POINTS, IN_PROGRESS_GRADES
 from bot.terms import Term
@@ -444,15 +445,10 @@ def find_credential(catalog: Catalog, text: str) -> Credential:
     Raises:
         UnknownCredentialError: nothing matches; the message suggests a close name if any.
     """
-    keys: Dict[str, Credential] = {}
-    for cred in catalog.credentials:
-        for key in (cred.id, cred.name, *cred.aliases):
-            keys.setdefault(_norm(key), cred)
-    wanted = _norm(text)
-    if wanted in keys:
-        return keys[wanted]
-    close = difflib.get_close_matches(wanted, list(keys), n=1)
-    hint = f"; did you mean '{keys[close[0]].name}'?" if close else ""
+    match = resolve_credential(text, catalog)
+    if match.credential is not None:
+        return match.credential
+    hint = f"; did you mean '{match.suggestion.name}'?" if match.suggestion else ""
     names = ", ".join(c.id for c in catalog.credentials)
     raise UnknownCredentialError(f"unknown credential '{text}'{hint} (known: {names})")
 

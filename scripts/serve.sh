@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Serve the bot: the action server and the Rasa server (REST channel) in the foreground.
-# Both stop on Ctrl-C or SIGTERM. Ports: ACTION_PORT (default 5055), RASA_PORT (default 5005).
+# Serve the bot in the foreground: the action server, the Rasa server (REST channel) and the
+# sample web page with the chat widget. All stop on Ctrl-C or SIGTERM.
+# Ports: ACTION_PORT (5055), RASA_PORT (5005), WEB_PORT (8080). SITE_ORIGIN: the website origin
+# allowed by CORS (default the sample page's). The Rasa HTTP API is on, behind RASA_API_TOKEN
+# (generated into var/rasa-api-token when unset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+WEB_PORT=${WEB_PORT:-8080}
+SITE_ORIGIN=${SITE_ORIGIN:-"http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}"}
 MODEL=${MODEL:-models/current.tar.gz}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
@@ -13,6 +18,10 @@ export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
 # The secret that signs sign-in tokens: BOT_AUTH_SECRET if set (the portal's), else a
 # development secret generated once and kept in var/dev-auth-secret.
 source scripts/with_secret.sh
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  [ -s var/rasa-api-token ] || (mkdir -p var; umask 077; head -c 24 /dev/urandom | base64 | tr -d '\n/+=' > var/rasa-api-token)
+  RASA_API_TOKEN=$(cat var/rasa-api-token)
+fi
 
 [ -f "$MODEL" ] || { echo "error: no trained model at $MODEL: run 'make train' (or 'make run')" >&2; exit 2; }
 
@@ -27,9 +36,15 @@ trap stop EXIT
 
 "$BIN/rasa" run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
+# shellcheck disable=SC2086  # SITE_ORIGIN is a space-separated list of origins
 "$BIN/rasa" run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
-  --endpoints endpoints.yml ${RASA_RUN_ARGS:-} &
+  --endpoints endpoints.yml --cors $SITE_ORIGIN --enable-api --auth-token "$RASA_API_TOKEN" \
+  ${RASA_RUN_ARGS:-} &
 pids+=($!)
+if [ -f web/server.py ]; then
+  "$BIN/python" web/server.py --port "$WEB_PORT" --rasa-url "${PUBLIC_RASA_URL:-http://localhost:${RASA_PORT}}" &
+  pids+=($!)
+fi
 
 # Tell the user how to talk to the bot once it answers.
 (
@@ -40,6 +55,7 @@ pids+=($!)
   The bot is up.  Talk to it:
     REST:  curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook \\
              -H 'Content-Type: application/json' -d '{"sender": "me", "message": "how much does it cost?"}'
+    Web page with the chat widget:  http://localhost:${WEB_PORT}/
     Personal questions need a signed-in user: get a token with 'make token SUB=S1004'
     (or ROLE=advisor) and add  "metadata": {"auth_token": "<token>"}  to the JSON body.
     Terminal chat:  make shell      Stop:  Ctrl-C

@@ -59,7 +59,7 @@ var/.sample-imported: data/sample/students.csv data/sample/enrollments.csv | $(V
 sample-data: var/.sample-imported
 
 run: $(MODEL) nlp sample-data
-	bash scripts/serve.sh
+	BOT_DEV_LOGIN=$${BOT_DEV_LOGIN:-1} bash scripts/serve.sh
 
 serve:
 	bash scripts/serve.sh

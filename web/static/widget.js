@@ -1,0 +1,464 @@
+/*
+ * Micro-credential advisor: a small chat widget for Rasa's REST channel. No dependencies.
+ *
+ * Embedding (see the README, "The website widget"):
+ *   <link rel="stylesheet" href="widget.css">
+ *   <script>window.MicroCredentialChat = { authToken: "<JWT from your portal>" };</script>
+ *   <script src="widget.js" defer></script>
+ * Options on window.MicroCredentialChat before the script loads (all optional):
+ *   authToken  the signed-in user's token, sent with every message as metadata.auth_token
+ *   rasaUrl    the Rasa server (default: "rasaUrl" of config.json beside this script)
+ *   configUrl  where to read that config (default: config.json beside this script)
+ * At runtime: MicroCredentialChat.setToken(jwt | null), .open(), .close(), .reset().
+ * Signing in as someone else, or out, starts a fresh conversation (a new sender id), so one
+ * person's answers are never shown to the next.
+ */
+(function () {
+  "use strict";
+
+  const STORE_KEY = "mcchat:v1";
+  const TIMEOUT_MS = 10000;
+  const MAX_KEPT = 100;
+  const ERROR_TEXT = "Can't reach the advisor right now.";
+  const EMPTY_TEXT = "The advisor had no answer to that. Try asking another way.";
+
+  const host = (window.MicroCredentialChat = window.MicroCredentialChat || {});
+  const scriptUrl = (document.currentScript && document.currentScript.src) || window.location.href;
+
+  let token = typeof host.authToken === "string" && host.authToken ? host.authToken : null;
+  let state = loadState();
+  let busy = false;
+  let generation = 0; // bumps on reset: answers to an older conversation are dropped
+  let inflight = null;
+  let rasaUrlPromise = null;
+  const ui = {};
+
+  // ---- identity and storage -------------------------------------------------------------
+
+  /** Who a token is about, for the UI only (never trusted: the server verifies the token). */
+  function claimsOf(jwt) {
+    if (!jwt) return null;
+    try {
+      const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const padded = part + "===".slice((part.length + 3) % 4);
+      const claims = JSON.parse(decodeURIComponent(escape(atob(padded))));
+      return { sub: String(claims.sub || ""), role: String(claims.role || "") };
+    } catch (e) {
+      return { sub: "", role: "" };
+    }
+  }
+
+  function subjectOf(jwt) {
+    const c = claimsOf(jwt);
+    return c ? c.role + ":" + c.sub : "";
+  }
+
+  function newSenderId() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function freshState(open) {
+    return { sender: newSenderId(), subject: subjectOf(token), messages: [], open: !!open };
+  }
+
+  function loadState() {
+    let saved = null;
+    try {
+      saved = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
+    } catch (e) {
+      saved = null;
+    }
+    const valid = saved && typeof saved.sender === "string" && Array.isArray(saved.messages);
+    // A conversation belongs to whoever was signed in: someone else gets a fresh one.
+    if (!valid || saved.subject !== subjectOf(token)) return freshState(valid && saved.open);
+    return saved;
+  }
+
+  function saveState() {
+    state.messages = state.messages.slice(-MAX_KEPT);
+    try {
+      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (e) {
+      /* storage full or disabled: the conversation just won't survive a reload */
+    }
+  }
+
+  // ---- rendering ------------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([key, value]) => {
+      if (value === false || value == null) return;
+      if (key === "text") node.textContent = value;
+      else if (key === "className") node.className = value;
+      else node.setAttribute(key, value === true ? "" : value);
+    });
+    (children || []).forEach((child) => child && node.appendChild(child));
+    return node;
+  }
+
+  const LINK = new RegExp(
+    [
+      "\\[([^\\]\\n]+)\\]\\(((?:https?:\\/\\/|mailto:)[^\\s)]+)\\)", // [text](url)
+      "((?:https?:\\/\\/|www\\.)[^\\s<>\"]+)", // bare URL
+      "([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,})", // e-mail address
+    ].join("|"),
+    "g"
+  );
+  const TRAILING = /[.,;:!?)\]'"]+$/;
+
+  function appendText(parent, text) {
+    text.split("\n").forEach((line, i) => {
+      if (i > 0) parent.appendChild(document.createElement("br"));
+      if (line) parent.appendChild(document.createTextNode(line));
+    });
+  }
+
+  function link(label, href) {
+    return el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: label });
+  }
+
+  /** Bot text as DOM nodes: text nodes (so nothing is ever parsed as HTML), links, line breaks. */
+  function richText(text) {
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    let m;
+    LINK.lastIndex = 0;
+    while ((m = LINK.exec(text)) !== null) {
+      let consumed = m[0];
+      let node;
+      if (m[1]) {
+        node = link(m[1], m[2]);
+      } else {
+        const trail = (consumed.match(TRAILING) || [""])[0];
+        consumed = consumed.slice(0, consumed.length - trail.length);
+        if (!consumed || consumed === "www.") continue;
+        if (m[3]) node = link(consumed, /^www\./i.test(consumed) ? "https://" + consumed : consumed);
+        else node = link(consumed, "mailto:" + consumed);
+      }
+      appendText(frag, text.slice(last, m.index));
+      frag.appendChild(node);
+      last = m.index + consumed.length;
+      LINK.lastIndex = last;
+    }
+    appendText(frag, text.slice(last));
+    return frag;
+  }
+
+  function renderMessage(msg) {
+    const fromUser = msg.from === "user";
+    const bubble = el("div", { className: "mcc-bubble" }, [
+      el("span", { className: "mcc-sr", text: fromUser ? "You: " : "Advisor: " }),
+    ]);
+    if (fromUser) appendText(bubble, msg.text || "");
+    else if (msg.text) bubble.appendChild(richText(msg.text));
+    const row = el("div", { className: "mcc-msg mcc-msg--" + (fromUser ? "user" : "bot"), "data-from": msg.from }, [bubble]);
+    if (msg.note) row.classList.add("mcc-msg--note");
+    if (Array.isArray(msg.buttons) && msg.buttons.length) {
+      const group = el("div", { className: "mcc-buttons", role: "group", "aria-label": "Suggested replies" });
+      msg.buttons.forEach((b) => {
+        if (!b || !b.title) return;
+        const button = el("button", { type: "button", className: "mcc-choice", text: b.title });
+        button.addEventListener("click", () => send(b.payload || b.title, b.title));
+        group.appendChild(button);
+      });
+      row.appendChild(group);
+    }
+    return row;
+  }
+
+  function scrollToEnd() {
+    if (ui.log) ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function addMessage(msg) {
+    state.messages.push(msg);
+    saveState();
+    if (ui.log) {
+      ui.log.insertBefore(renderMessage(msg), ui.typing.parentNode === ui.log ? ui.typing : null);
+      scrollToEnd();
+    }
+  }
+
+  function setTyping(on) {
+    if (on) {
+      ui.log.appendChild(ui.typing);
+      scrollToEnd();
+    } else if (ui.typing.parentNode) {
+      ui.typing.parentNode.removeChild(ui.typing);
+    }
+  }
+
+  function clearError() {
+    if (ui.error && ui.error.parentNode) ui.error.parentNode.removeChild(ui.error);
+    ui.error = null;
+  }
+
+  function showError(retry) {
+    clearError();
+    const button = el("button", { type: "button", className: "mcc-retry", text: "Retry" });
+    button.addEventListener("click", () => {
+      clearError();
+      retry();
+    });
+    ui.error = el("div", { className: "mcc-error", role: "alert" }, [
+      el("span", { className: "mcc-error__text", text: ERROR_TEXT + " " }),
+      button,
+    ]);
+    ui.log.appendChild(ui.error);
+    scrollToEnd();
+  }
+
+  function setBusy(on) {
+    busy = on;
+    ui.send.setAttribute("aria-disabled", on ? "true" : "false");
+    ui.panel.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  function updateWho() {
+    const c = claimsOf(token);
+    ui.who.textContent = c
+      ? "Signed in as " + (c.sub || "a user") + (c.role === "advisor" ? " (advisor)" : "")
+      : "Not signed in · general questions";
+  }
+
+  // ---- talking to Rasa ------------------------------------------------------------------
+
+  function rasaUrl() {
+    if (!rasaUrlPromise) {
+      if (typeof host.rasaUrl === "string" && host.rasaUrl) {
+        rasaUrlPromise = Promise.resolve(host.rasaUrl.replace(/\/+$/, ""));
+      } else {
+        const configUrl = new URL(host.configUrl || "config.json", scriptUrl).href;
+        rasaUrlPromise = fetchWithTimeout(configUrl, { cache: "no-store" }, new AbortController())
+          .then((r) => {
+            if (!r.ok) throw new Error("config " + r.status);
+            return r.json();
+          })
+          .then((cfg) => {
+            if (!cfg || typeof cfg.rasaUrl !== "string") throw new Error("config without rasaUrl");
+            return cfg.rasaUrl.replace(/\/+$/, "");
+          });
+        rasaUrlPromise.catch(() => {
+          rasaUrlPromise = null; // try again on the next message
+        });
+      }
+    }
+    return rasaUrlPromise;
+  }
+
+  function fetchWithTimeout(url, options, controller) {
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    return fetch(url, Object.assign({}, options, { signal: controller.signal })).finally(() => clearTimeout(timer));
+  }
+
+  /** Post one message to the REST webhook; render the replies, or the error line with a retry. */
+  function request(message) {
+    const mine = generation;
+    const controller = new AbortController();
+    inflight = controller;
+    setBusy(true);
+    clearError();
+    setTyping(true);
+    const body = { sender: state.sender, message: message };
+    if (token) body.metadata = { auth_token: token };
+    rasaUrl()
+      .then((base) =>
+        fetchWithTimeout(
+          base + "/webhooks/rest/webhook",
+          { method: "POST", mode: "cors", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) },
+          controller
+        )
+      )
+      .then((response) => {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then((replies) => {
+        if (mine !== generation) return;
+        if (!Array.isArray(replies)) throw new Error("unexpected reply");
+        finish();
+        const shown = replies.filter((r) => r && (r.text || (Array.isArray(r.buttons) && r.buttons.length)));
+        if (!shown.length) addMessage({ from: "bot", text: EMPTY_TEXT, note: true });
+        shown.forEach((r) => addMessage({ from: "bot", text: r.text || "", buttons: r.buttons || [] }));
+      })
+      .catch(() => {
+        if (mine !== generation) return;
+        finish();
+        showError(() => request(message));
+      });
+  }
+
+  function finish() {
+    inflight = null;
+    setTyping(false);
+    setBusy(false);
+  }
+
+  /** Send ``payload``; show ``shown`` (a button's title) or the payload as the user's message. */
+  function send(payload, shown) {
+    const text = String(payload || "").trim();
+    if (!text || busy) return false;
+    addMessage({ from: "user", text: shown || text });
+    request(text);
+    return true;
+  }
+
+  // ---- the widget -----------------------------------------------------------------------
+
+  function build() {
+    ui.launcher = el("button", {
+      type: "button",
+      className: "mcc-launcher",
+      "aria-controls": "mcc-panel",
+      "aria-expanded": "false",
+      "aria-haspopup": "dialog",
+    }, [
+      el("span", { className: "mcc-launcher__icon", "aria-hidden": "true", text: "💬" }),
+      el("span", { className: "mcc-launcher__label", text: "Ask the advisor" }),
+    ]);
+    ui.close = el("button", { type: "button", className: "mcc-icon-button", "aria-label": "Close chat", title: "Close (Esc)", text: "×" });
+    ui.restart = el("button", { type: "button", className: "mcc-text-button", text: "New chat", title: "Start a new conversation" });
+    ui.who = el("p", { className: "mcc-who", id: "mcc-who" });
+    ui.log = el("div", {
+      className: "mcc-log",
+      role: "log",
+      "aria-live": "polite",
+      "aria-relevant": "additions",
+      "aria-label": "Conversation",
+      tabindex: "0",
+    });
+    ui.intro = el("p", {
+      className: "mcc-intro",
+      text: "Ask about costs, eligibility, grades, stacking or a specific micro-credential. Signed-in students can ask how close they are to a badge.",
+    });
+    ui.typing = el("div", { className: "mcc-msg mcc-msg--bot mcc-typing" }, [
+      el("div", { className: "mcc-bubble" }, [
+        el("span", { className: "mcc-sr", text: "The advisor is typing…" }),
+        el("span", { className: "mcc-dot", "aria-hidden": "true" }),
+        el("span", { className: "mcc-dot", "aria-hidden": "true" }),
+        el("span", { className: "mcc-dot", "aria-hidden": "true" }),
+      ]),
+    ]);
+    ui.input = el("input", {
+      type: "text",
+      id: "mcc-input",
+      className: "mcc-input",
+      name: "message",
+      autocomplete: "off",
+      maxlength: "500",
+      placeholder: "Type your question…",
+    });
+    ui.send = el("button", { type: "submit", className: "mcc-send", "aria-label": "Send message", "aria-disabled": "false" }, [
+      el("span", { "aria-hidden": "true", text: "Send" }),
+    ]);
+    ui.form = el("form", { className: "mcc-form", autocomplete: "off" }, [
+      el("label", { className: "mcc-sr", for: "mcc-input", text: "Your message" }),
+      ui.input,
+      ui.send,
+    ]);
+    ui.panel = el("section", {
+      id: "mcc-panel",
+      className: "mcc-panel",
+      role: "dialog",
+      "aria-modal": "false",
+      "aria-labelledby": "mcc-title",
+      "aria-describedby": "mcc-who",
+      hidden: true,
+    }, [
+      el("header", { className: "mcc-header" }, [
+        el("div", { className: "mcc-header__text" }, [el("h2", { id: "mcc-title", className: "mcc-title", text: "Micro-credential advisor" }), ui.who]),
+        ui.restart,
+        ui.close,
+      ]),
+      ui.log,
+      ui.form,
+    ]);
+    ui.root = el("div", { className: "mcc-root" }, [ui.panel, ui.launcher]);
+
+    renderAll();
+    updateWho();
+
+    ui.launcher.addEventListener("click", () => (state.open ? close(true) : open(true)));
+    ui.close.addEventListener("click", () => close(true));
+    ui.restart.addEventListener("click", () => {
+      reset();
+      ui.input.focus();
+    });
+    ui.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        close(true);
+      }
+    });
+    ui.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (send(ui.input.value)) ui.input.value = "";
+      ui.input.focus();
+    });
+
+    document.body.appendChild(ui.root);
+    if (state.open) open(false);
+  }
+
+  function renderAll() {
+    ui.log.textContent = "";
+    ui.log.appendChild(ui.intro);
+    state.messages.forEach((msg) => ui.log.appendChild(renderMessage(msg)));
+    ui.error = null;
+  }
+
+  function open(focus) {
+    state.open = true;
+    saveState();
+    if (!ui.panel) return;
+    ui.panel.hidden = false;
+    ui.root.classList.add("mcc-root--open");
+    ui.launcher.setAttribute("aria-expanded", "true");
+    scrollToEnd();
+    if (focus) ui.input.focus();
+  }
+
+  function close(focus) {
+    state.open = false;
+    saveState();
+    if (!ui.panel) return;
+    ui.panel.hidden = true;
+    ui.root.classList.remove("mcc-root--open");
+    ui.launcher.setAttribute("aria-expanded", "false");
+    if (focus) ui.launcher.focus();
+  }
+
+  /** Start a fresh conversation: a new sender id, no messages, nothing in flight. */
+  function reset() {
+    generation += 1;
+    if (inflight) inflight.abort();
+    state = freshState(state.open);
+    saveState();
+    if (ui.log) {
+      finish();
+      renderAll();
+    } else {
+      busy = false;
+    }
+  }
+
+  function setToken(jwt) {
+    const next = typeof jwt === "string" && jwt ? jwt : null;
+    const changed = subjectOf(next) !== subjectOf(token);
+    token = next;
+    host.authToken = next || undefined;
+    if (changed) reset();
+    if (ui.who) updateWho();
+  }
+
+  host.setToken = setToken;
+  host.open = () => open(true);
+  host.close = () => close(true);
+  host.reset = reset;
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);
+  else build();
+})();

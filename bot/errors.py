@@ -7,6 +7,9 @@ Each carries a message fit to show a person as it is (no traceback needed):
 - :class:`UnknownStudentError`, :class:`UnknownCredentialError`, :class:`UnknownProgramError`
   a lookup found nothing.
 - :class:`ConfigError`  a required setting such as ``BOT_AUTH_SECRET`` is missing.
+- :class:`RecordsUnavailableError`  the student information system (``RECORDS_URL``) could not
+  give a usable answer: timeout, refused connection, 5xx after retries, other HTTP errors, or an
+  answer of the wrong shape. The message is safe to log (no grades, tokens or response body).
 """
 from typing import Optional
 
@@ -47,3 +50,11 @@ class UnknownProgramError(BotError):
 
 class ConfigError(BotError):
     """A required setting (e.g. ``BOT_AUTH_SECRET``) is missing or invalid."""
+
+
+class RecordsUnavailableError(BotError):
+    """The student information system did not give a usable answer (see :mod:`bot.sis`).
+
+    The message names what went wrong and where (host, HTTP status, field path) and is safe to
+    log: it never holds grades, tokens, query strings or the response body.
+    """

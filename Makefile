@@ -13,7 +13,6 @@ ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
 export CATALOG_PATH ACTION_PORT RASA_PORT
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
@@ -67,7 +66,7 @@ serve:
 shell: $(MODEL) nlp
 	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT) >/dev/null 2>&1 & pid=$$!; \
 	  trap "kill $$pid 2>/dev/null" EXIT; \
-	  $(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	  source scripts/env_defaults.sh && $(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
 validate: $(VENV)/.installed
 	$(BIN)/rasa data validate --fail-on-warnings --data data --domain domain.yml --config config.yml

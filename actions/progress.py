@@ -47,7 +47,9 @@ def whose_record(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     with the sign-in request, a refusal or an apology."""
     identity = identity_of(tracker)
     text = tracker.latest_message.get("text") or ""
-    subject = subject_of(identity, text + " " + " ".join(entity_values(tracker, "student_id")))
+    subject = subject_of(
+        identity, text + " " + " ".join(entity_values(tracker, "student_id")), tracker.get_slot("student_id")
+    )
     if isinstance(subject, Reply):
         say(dispatcher, subject)
         return None
@@ -71,16 +73,18 @@ class ActionCheckProgress(Action):
         if match.credential is None and match.suggestion is None and not named:
             match = resolve_credential(tracker.get_slot("credential"), catalog)
         ask = {"student_id": subject} if identity.role == "advisor" else {}
+        # An advisor's follow-ups ("and on cybersecurity?") mean the same student.
+        remember = [SlotSet("student_id", subject)] if identity.role == "advisor" else []
         try:
             if match.credential is None:
-                return await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask)
+                return remember + await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask)
             reply = await in_thread(progress_reply, identity, subject, match.credential, catalog)
         except Exception as exc:  # noqa: BLE001 - any database failure gets the same apology
             logger.error("progress lookup failed: %s", type(exc).__name__)
             dispatcher.utter_message(text=UNAVAILABLE)
             return []
         say(dispatcher, reply)
-        return [SlotSet("credential", match.credential.name)]
+        return remember + [SlotSet("credential", match.credential.name)]
 
     async def _ask_which(self, dispatcher, identity: Identity, subject: str, catalog, suggestion, ask) -> list:
         if suggestion is not None:
@@ -91,7 +95,8 @@ class ActionCheckProgress(Action):
             return []
         mine = await in_thread(credentials_with_attempts, identity, subject, catalog)
         ordered = mine + [c for c in catalog.credentials if c not in mine]
-        hint = f" You have courses in {join_words([c.name for c in mine])}." if mine else ""
+        who = "You have" if identity.role == "student" else f"{subject} has"
+        hint = f" {who} courses in {join_words([c.name for c in mine])}." if mine else ""
         dispatcher.utter_message(
             text="Which micro-credential should I check?" + hint,
             buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in ordered],

@@ -1,7 +1,9 @@
 """Personal lookups for chat: who may see which record, and the replies, with every disclosure
 written to the audit log. Identity comes only from a verified token (see :mod:`bot.identity`).
 
-These functions block on the database; async callers run them in a thread.
+Records come from the database, or from the student information system when ``RECORDS_URL`` is
+set (:mod:`bot.sis`); the audit log is always in the database. These functions block on the
+database or the SIS; async callers run them in a thread with a time limit.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from bot.catalog import Catalog, Credential
 from bot.identity import Identity, Verification
 from bot.progress import check_progress, render_report, render_stacking, stacking_report
 from bot.records import StudentRecord, fetch_student, session_scope, write_audit
+from bot.sis import fetch_student_from_sis, sis_configured
 
 SIGN_IN = "Please sign in on the program's website first, then ask me again — I can only look up records for signed-in users."
 NOT_YOURS = "I can only show you your own records. If you need someone else's, an advisor can help."
@@ -30,16 +33,19 @@ def student_ids_in(text: str) -> List[str]:
     return [m.upper() for m in STUDENT_ID.findall(text or "")]
 
 
-def subject_of(identity: Verification, text: str) -> "str | Reply":
+def subject_of(identity: Verification, text: str, remembered: Optional[str] = None) -> "str | Reply":
     """Whose record the message asks about, or the refusal to send instead.
 
     A student always means themself; naming another ID is refused without looking it up.
-    An advisor names the student (``progress of S1004 on ...``).
+    An advisor names the student (``progress of S1004 on ...``), or means the one asked about
+    last (``remembered``).
     """
     if not isinstance(identity, Identity):
         return Reply(SIGN_IN)
     named = student_ids_in(text)
     if identity.role == "advisor":
+        if not named and remembered:
+            return remembered
         if not named:
             return Reply("Which student? Ask with their ID, e.g. \"progress of S1004 on Data Storytelling\".")
         return named[0]
@@ -49,8 +55,13 @@ def subject_of(identity: Verification, text: str) -> "str | Reply":
 
 
 def _record(identity: Identity, student_id: str) -> "StudentRecord | Reply":
-    with session_scope() as session:
-        record = fetch_student(session, student_id)
+    """The student's record (SIS when ``RECORDS_URL`` is set, else the database), or the reply
+    saying it was not found. Raises RecordsUnavailableError when the SIS gives no usable answer."""
+    if sis_configured():
+        record = fetch_student_from_sis(student_id)
+    else:
+        with session_scope() as session:
+            record = fetch_student(session, student_id)
     if record is None:
         if identity.role == "advisor":
             return Reply(f"I couldn't find a student with ID {student_id}.")

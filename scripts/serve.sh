@@ -12,7 +12,7 @@ RASA_PORT=${RASA_PORT:-5005}
 WEB_PORT=${WEB_PORT:-8080}
 SITE_ORIGIN=${SITE_ORIGIN:-"http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}"}
 MODEL=${MODEL:-models/current.tar.gz}
-export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}
+source scripts/env_defaults.sh   # stores and action endpoint for endpoints.yml
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
 
 # The secret that signs sign-in tokens: BOT_AUTH_SECRET if set (the portal's), else a

@@ -140,3 +140,22 @@ def test_database_down_or_hung_gets_an_apology_within_five_seconds(monkeypatch, 
     messages, _ = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
     assert time.monotonic() - start < 5
     assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+
+
+def test_an_advisors_follow_up_means_the_same_student():
+    advisor = token("A900", "advisor")
+    messages, events = run(ActionCheckProgress(), tracker("how is S1021 doing", auth=advisor))
+    assert messages[0]["text"].startswith("Which micro-credential should I check? S1021 has courses in Nonprofit Leadership")
+    assert messages[0]["buttons"][0]["payload"] == '/check_progress{"student_id": "S1021", "credential": "Nonprofit Leadership"}'
+    assert {"event": "slot", "timestamp": None, "name": "student_id", "value": "S1021"} in events
+    # the advisor then just types the credential's name
+    answer, _ = run(ActionCheckProgress(), tracker("nonprofit leadership", "inform_credential", advisor,
+                                                   [{"entity": "credential", "value": "nonprofit leadership"}],
+                                                   slots={"student_id": "S1021"}))
+    assert answer[0]["text"].startswith("Nonprofit Leadership (graduate) for S1021")
+
+
+def test_a_student_cannot_use_the_remembered_slot_to_see_another_record():
+    messages, _ = run(ActionCheckProgress(), tracker("nonprofit leadership", "inform_credential", token("S1004"),
+                                                     slots={"student_id": "S1021"}))
+    assert messages[0]["text"].startswith("Nonprofit Leadership (graduate) for S1004")

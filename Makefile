@@ -15,6 +15,7 @@ RASA_PORT ?= 5005
 export CATALOG_PATH ACTION_PORT RASA_PORT
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 .PHONY: help run serve shell test bench train nlp setup validate sample-data token clean
 

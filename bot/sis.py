@@ -171,8 +171,9 @@ class JsonAdapter:
         """
         row = _mapping(raw, where)
         course = normalise_course_code(_text(row.get("course"), f"{where}.course", required=True))
+        term_text = _text(row.get("term"), f"{where}.term", required=True)
         try:
-            term = parse_term(_text(row.get("term"), f"{where}.term", required=True))
+            term = parse_term(term_text)
         except ValueError:
             raise Invalid(f"{where}.term: expected 'Season YYYY' (Winter, Spring, Summer or Fall)") from None
         if "grade" not in row:

@@ -53,10 +53,10 @@ class ChatPage:
         return self.driver.find_elements(*BOT)
 
     def bot_texts(self) -> List[str]:
-        return [m.find_element(By.CSS_SELECTOR, ".mcc-bubble").text for m in self.bot_messages()]
+        return [m.find_element(By.CSS_SELECTOR, ".mcc-text").text for m in self.bot_messages()]
 
     def user_texts(self) -> List[str]:
-        return [m.text for m in self.driver.find_elements(*USER)]
+        return [m.find_element(By.CSS_SELECTOR, ".mcc-text").text for m in self.driver.find_elements(*USER)]
 
     def idle(self) -> bool:
         return self.panel().get_attribute("aria-busy") != "true" and not self.driver.find_elements(*TYPING)
@@ -97,9 +97,13 @@ class ChatPage:
         Select(select).select_by_value(f"{role}:{person_id}")
         self.driver.find_element(By.ID, "dev-login-submit").click()
         self.wait().until(EC.visibility_of_element_located((By.ID, "dev-logout")))
-        self.wait().until(EC.text_to_be_present_in_element((By.ID, "mcc-who"), person_id))
+        self.wait().until(lambda d: person_id in self.who())
 
     def sign_out(self) -> None:
         self.driver.find_element(By.ID, "dev-logout").click()
         self.wait().until(EC.visibility_of_element_located((By.ID, "dev-login-submit")))
-        self.wait().until(EC.text_to_be_present_in_element((By.ID, "mcc-who"), "Not signed in"))
+        self.wait().until(lambda d: "Not signed in" in self.who())
+
+    def who(self) -> str:
+        """The widget's "signed in as" line (read even while the panel is closed)."""
+        return self.driver.find_element(By.ID, "mcc-who").get_attribute("textContent") or ""

@@ -28,6 +28,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SECRET = "browser-test-secret-" + "b" * 32
 REPORTS = REPO / "reports" / "browser"
+os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a browser or driver
 START_TIMEOUT_S = 240
 WARM_UP_TIMEOUT_S = 120
 
@@ -178,7 +179,7 @@ def stack(tmp_path_factory, reports_dir) -> Stack:
     rasa = Server(
         "rasa",
         [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *origins],
+         "--credentials", "credentials.yml", "--endpoints", os.environ.get("XX_ENDPOINTS", "endpoints.yml"), "--cors", *origins],
         {**env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
         f"{rasa_url}/", reports_dir,
     )
@@ -200,7 +201,9 @@ def stack(tmp_path_factory, reports_dir) -> Stack:
             server.stop()
 
 
-def make_driver(user_data_dir: Path, width: int = 1280, height: int = 900):
+def make_driver(user_data_dir: Path, width: int = 1280, height: int = 900, phone: bool = False):
+    """Headless Chromium; ``phone``: emulate a touch screen of ``width`` x ``height`` CSS pixels
+    (a headless window can't be narrower than 500 px)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -214,6 +217,9 @@ def make_driver(user_data_dir: Path, width: int = 1280, height: int = 900):
         "--force-device-scale-factor=1",
     ):
         options.add_argument(arg)
+    if phone:
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2, "touch": True}})
     service = Service(executable_path=str(CHROMEDRIVER))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
@@ -228,3 +234,25 @@ def browser(chromium, tmp_path):
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def silent_site(tmp_path_factory, reports_dir):
+    """The page served with development sign-in off, its Rasa URL a port that accepts
+    connections and never answers (for the widget's time limit)."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)  # connections complete in the backlog and are never read
+    rasa_url = f"http://127.0.0.1:{hole.getsockname()[1]}"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "BOT_DEV_LOGIN"}
+    web = Server(
+        "web-silent", [str(BIN / "python"), "web/server.py", "--port", str(port), "--rasa-url", rasa_url],
+        env, f"http://127.0.0.1:{port}/config.json", reports_dir,
+    )
+    try:
+        web.start().wait_ready(60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        web.stop()
+        hole.close()

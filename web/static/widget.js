@@ -149,11 +149,13 @@
 
   function renderMessage(msg) {
     const fromUser = msg.from === "user";
+    const body = el("span", { className: "mcc-text" });
+    if (fromUser) appendText(body, msg.text || "");
+    else if (msg.text) body.appendChild(richText(msg.text));
     const bubble = el("div", { className: "mcc-bubble" }, [
       el("span", { className: "mcc-sr", text: fromUser ? "You: " : "Advisor: " }),
+      body,
     ]);
-    if (fromUser) appendText(bubble, msg.text || "");
-    else if (msg.text) bubble.appendChild(richText(msg.text));
     const row = el("div", { className: "mcc-msg mcc-msg--" + (fromUser ? "user" : "bot"), "data-from": msg.from }, [bubble]);
     if (msg.note) row.classList.add("mcc-msg--note");
     if (Array.isArray(msg.buttons) && msg.buttons.length) {
@@ -308,6 +310,21 @@
 
   // ---- the widget -----------------------------------------------------------------------
 
+  function chatIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "mcc-launcher__icon");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("fill-rule", "evenodd");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function build() {
     ui.launcher = el("button", {
       type: "button",
@@ -316,7 +333,7 @@
       "aria-expanded": "false",
       "aria-haspopup": "dialog",
     }, [
-      el("span", { className: "mcc-launcher__icon", "aria-hidden": "true", text: "💬" }),
+      chatIcon(),
       el("span", { className: "mcc-launcher__label", text: "Ask the advisor" }),
     ]);
     ui.close = el("button", { type: "button", className: "mcc-icon-button", "aria-label": "Close chat", title: "Close (Esc)", text: "×" });

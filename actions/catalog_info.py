@@ -5,9 +5,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button, catalog_or_apologise, entity_values, intent_name
+from actions.common import button, catalog_or_apologise, credential_asked, entity_values, intent_name
 from bot.answers import course_answer, credential_answer, join_words
-from bot.resolve import find_course_codes, find_credential_in_text, resolve_credential
+from bot.resolve import find_course_codes
 
 ASPECTS = {
     "credential_courses": "courses",
@@ -40,11 +40,7 @@ class ActionCatalogInfo(Action):
             return []
 
         aspect = ASPECTS.get(intent, "courses")
-        named = entity_values(tracker, "credential")
-        match = resolve_credential(named[0], catalog) if named else find_credential_in_text(text, catalog)
-        if match.credential is None and not named and match.suggestion is None:
-            # A follow-up like "and what level is it?" refers to the credential discussed last.
-            match = resolve_credential(tracker.get_slot("credential"), catalog)
+        match = credential_asked(tracker, catalog)
         if match.credential is not None:
             dispatcher.utter_message(text=credential_answer(catalog, match.credential, aspect))
             return [SlotSet("credential", match.credential.name)]

@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalog import Catalog, current_catalog
+from bot.resolve import Match, find_credential_in_text, resolve_credential
 from bot.errors import BotError
 
 logger = logging.getLogger(__name__)
@@ -36,3 +37,14 @@ def button(title: Text, intent: Text, entities: Optional[Dict[str, Any]] = None)
     """A button whose payload triggers ``intent`` (with entities) directly, skipping NLU."""
     payload = f"/{intent}" + (json.dumps(entities) if entities else "")
     return {"title": title, "payload": payload}
+
+
+def credential_asked(tracker: Tracker, catalog: Catalog) -> Match:
+    """The credential a message is about: a recognised name, else one (perhaps misspelled) in
+    the text, else — for a follow-up like "and what level is it?" — the one discussed last."""
+    named = entity_values(tracker, "credential")
+    text = tracker.latest_message.get("text") or ""
+    match = resolve_credential(named[0], catalog) if named else find_credential_in_text(text, catalog)
+    if match.credential is None and match.suggestion is None and not named:
+        match = resolve_credential(tracker.get_slot("credential"), catalog)
+    return match

@@ -12,13 +12,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button, catalog_or_apologise, entity_values, intent_name
+from actions.common import button, catalog_or_apologise, credential_asked, entity_values
 from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
 from bot.answers import join_words
 from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
 from bot.progress import programs
-from bot.resolve import find_credential_in_text, find_program_in_text, resolve_credential
+from bot.resolve import find_program_in_text
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,7 @@ class ActionCheckProgress(Action):
         if asked is None:
             return []
         identity, subject, catalog, text = asked
-        named = entity_values(tracker, "credential")
-        match = resolve_credential(named[0], catalog) if named else find_credential_in_text(text, catalog)
-        if match.credential is None and match.suggestion is None and not named:
-            match = resolve_credential(tracker.get_slot("credential"), catalog)
+        match = credential_asked(tracker, catalog)
         ask = {"student_id": subject} if identity.role == "advisor" else {}
         # An advisor's follow-ups ("and on cybersecurity?") mean the same student.
         remember = [SlotSet("student_id", subject)] if identity.role == "advisor" else []

@@ -2,7 +2,12 @@
 
 Public surface:
 - :func:`load_catalog`, :class:`Catalog` — the institution's catalog and policies.
-- :mod:`bot.answers` — FAQ and catalog answers rendered from the catalog.
+- :mod:`bot.answers` — the values FAQ answers are filled with, and catalog answers.
+- :mod:`bot.resolve` — what a user typed mapped to credentials, courses, levels and programs.
+- :mod:`bot.progress` — the progress rules and the stacking report.
+- :mod:`bot.records`, :mod:`bot.importer` — the records database and the CSV import.
+- :mod:`bot.identity`, :mod:`bot.advising` — signed tokens; who may see which record, audited.
+- :mod:`bot.nlp` — the spaCy pipeline with the catalog's entity patterns.
 - :mod:`bot.errors` — the error hierarchy.
 """
 from bot.catalog import Catalog, Credential, load_catalog

@@ -111,13 +111,17 @@ async def security_headers(request: web.Request, handler):
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:
-    """A regular file directly in (or below) ``static/``; never a listing, never outside it."""
+    """A regular file directly in (or below) ``static/``; never a listing, never outside it.
+    Any other path, with any method, is a plain 404."""
     name = request.match_info.get("name") or "index.html"
     if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
         return not_found()
     path = (STATIC / name).resolve()
     if STATIC.resolve() not in path.parents or not path.is_file():
         return not_found()
+    if request.method not in ("GET", "HEAD"):
+        return web.Response(status=405, text="Method not allowed\n", content_type="text/plain",
+                            headers={"Allow": "GET, HEAD"})
     ctype = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return web.FileResponse(path, headers={"Content-Type": ctype})
 
@@ -166,8 +170,8 @@ def make_app(rasa_url: str, dev_login_enabled: bool, people: Optional[List[Dict[
     if dev_login_enabled:
         app.router.add_get("/dev/people", dev_people)
         app.router.add_post("/dev/login", dev_login)
-    app.router.add_get("/", static_file)
-    app.router.add_get("/{name:.+}", static_file)
+    app.router.add_route("*", "/", static_file)
+    app.router.add_route("*", "/{name:.+}", static_file)
     return app
 
 

@@ -223,7 +223,7 @@
     const c = claimsOf(token);
     ui.who.textContent = c
       ? "Signed in as " + (c.sub || "a user") + (c.role === "advisor" ? " (advisor)" : "")
-      : "Not signed in · general questions";
+      : "Not signed in";
   }
 
   // ---- talking to Rasa ------------------------------------------------------------------

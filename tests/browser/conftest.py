@@ -159,6 +159,11 @@ def stack(tmp_path_factory, reports_dir) -> Stack:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'records.db'}",
         "BOT_AUTH_SECRET": SECRET,
+        # what endpoints.yml reads: a conversation store of its own, one Rasa server
+        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+        "LOCK_STORE_TYPE": "in_memory",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
     }
@@ -179,7 +184,7 @@ def stack(tmp_path_factory, reports_dir) -> Stack:
     rasa = Server(
         "rasa",
         [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-         "--credentials", "credentials.yml", "--endpoints", os.environ.get("XX_ENDPOINTS", "endpoints.yml"), "--cors", *origins],
+         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *origins],
         {**env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
         f"{rasa_url}/", reports_dir,
     )

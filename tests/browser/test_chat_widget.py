@@ -186,6 +186,7 @@ def test_it_works_at_phone_width(chromium, stack, tmp_path, reports_dir):
 
 
 def test_screenshot_of_an_open_conversation(page, browser, reports_dir):
+    browser.set_window_size(1280, 1000)
     page.sign_in("S1004")
     page.open_chat()
     page.ask(FEES_QUESTION)

@@ -166,6 +166,7 @@ def stack(tmp_path_factory, reports_dir) -> Stack:
         "REDIS_PORT": "6379",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
+        "RASA_TELEMETRY_ENABLED": "false",  # no calls home from the test servers
     }
     env.pop("BOT_DEV_LOGIN", None)
     subprocess.run(
@@ -222,6 +223,7 @@ def make_driver(user_data_dir: Path, width: int = 1280, height: int = 900, phone
         "--force-device-scale-factor=1",
     ):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP reports
     if phone:
         options.add_experimental_option(
             "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2, "touch": True}})

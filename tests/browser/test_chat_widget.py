@@ -58,6 +58,8 @@ def test_an_faq_question_gets_its_answer_with_a_clickable_address(page):
     link = page.bot_messages()[-1].find_element(By.CSS_SELECTOR, f"a[href='mailto:{CONTACT}']")
     assert link.text == CONTACT
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    # No console errors: nothing blocked by the Content-Security-Policy, no missing file.
+    assert [e["message"] for e in page.driver.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_a_reply_button_sends_its_payload_and_shows_its_title(page):
@@ -70,16 +72,6 @@ def test_a_reply_button_sends_its_payload_and_shows_its_title(page):
     assert page.user_texts()[-1] == "Nonprofit Leadership"  # the title, not the /intent payload
     assert follow_up[0].startswith("Nonprofit Leadership (graduate")
     assert "PAD 640" in follow_up[0]
-
-
-def test_gibberish_gets_clarifying_buttons_that_work(page):
-    page.open_chat()
-    answer = page.ask("qwzx blorp vrrk")
-    assert answer[0].startswith("Sorry, I'm not sure I understood.")
-    buttons = page.bot_messages()[-1].find_elements(By.CSS_SELECTOR, "button.mcc-choice")
-    assert 1 <= len(buttons) <= 3
-    follow_up = page.click_choice(buttons[0].text)
-    assert follow_up and follow_up[0] and not follow_up[0].startswith("Sorry, I'm not sure")
 
 
 def test_each_signed_in_student_sees_their_own_courses(page):

@@ -23,6 +23,7 @@ help:
 	@echo "make run    - install, build, train if needed, then serve the bot (REST on port $(RASA_PORT))"
 	@echo "make test   - every check: data validation, unit and action tests, NLU accuracy, test stories"
 	@echo "make serve  - only serve (action server :$(ACTION_PORT), Rasa server :$(RASA_PORT))"
+	@echo "make serve-prod - production mode: nginx :8000, two Rasa and two action servers, PostgreSQL, Redis"
 	@echo "make shell  - chat with the bot in the terminal"
 	@echo "make bench  - NLU figures, latency/throughput vs a stock 'rasa init' bot, training time, memory"
 
@@ -63,6 +64,11 @@ run: $(MODEL) nlp sample-data
 
 serve:
 	bash scripts/serve.sh
+
+## Production mode on this machine (README, "Production mode"); installs PostgreSQL, Redis, nginx.
+.PHONY: serve-prod
+serve-prod: $(MODEL) nlp
+	bash scripts/serve_prod.sh
 
 shell: $(MODEL) nlp
 	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT) >/dev/null 2>&1 & pid=$$!; \

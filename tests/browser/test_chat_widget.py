@@ -9,8 +9,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from browserkit import REPO, make_driver
 from chatpage import ERROR_TEXT, ChatPage
-from conftest import REPO, make_driver
 
 FEES_QUESTION = "what is the price of a micro-credential?"
 FEES_ANSWER = "There's no special micro-credential fee."

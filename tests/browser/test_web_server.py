@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import requests
 
-from conftest import SECRET
+from browserkit import SECRET
 
 
 def test_the_page_and_its_files_with_security_headers(stack):

@@ -118,6 +118,16 @@ def test_the_conversation_survives_a_reload(page, browser):
     assert follow_up[0].startswith("Disaster Readiness is a graduate")
 
 
+def test_new_chat_starts_a_fresh_conversation(page, browser):
+    page.open_chat()
+    page.ask(FEES_QUESTION)
+    sender = lambda: browser.execute_script("return JSON.parse(sessionStorage.getItem('mcchat:v1')).sender")  # noqa: E731
+    first = sender()
+    browser.find_element(By.CSS_SELECTOR, "#mcc-panel .mcc-text-button").click()
+    page.wait().until(lambda d: page.bot_texts() == [] and page.user_texts() == [])
+    assert sender() != first and sender().startswith("web-")
+
+
 def test_keyboard_and_screen_reader_basics(page, browser):
     launcher = browser.find_element(By.CSS_SELECTOR, ".mcc-launcher")
     assert launcher.get_attribute("aria-expanded") == "false"

@@ -154,6 +154,9 @@ export TRACKER_STORE_URL="postgresql://postgres@127.0.0.1:${PG_PORT}/rasa"
 export LOCK_STORE_TYPE=redis REDIS_HOST=127.0.0.1 REDIS_PORT
 # A conversation's lock outlives a crashed server by at most this long (Rasa's default is 60 s).
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-30}
+# Under a burst, let connections queue at a busy Rasa server (Sanic's default backlog is 100)
+# rather than be refused, which would make nginx take the server out of the pool.
+export SANIC_BACKLOG=${SANIC_BACKLOG:-1024}
 # endpoints.yml with these values filled in, written to PROD_DIR: Rasa expands only unquoted
 # ${VAR} placeholders, so filling them here works whichever way the file writes them.
 "$BIN/python" -c 'import os, sys; sys.stdout.write(os.path.expandvars(open(sys.argv[1], encoding="utf-8").read()))' \

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from benchmarks.load import run_load  # noqa: E402
+from benchmarks.prod_load import prod_figures  # noqa: E402
 from benchmarks.records import records_figures  # noqa: E402
 from servers import free_port, serve  # noqa: E402
 
@@ -113,6 +114,7 @@ def main() -> None:
     for users in ROUNDS:
         ratio = ours[users].throughput / stock[users].throughput if stock[users].throughput else float("nan")
         print(f"throughput ratio at {users} user(s): {ratio:.2f}x the stock bot")
+    prod_figures()
 
 
 if __name__ == "__main__":

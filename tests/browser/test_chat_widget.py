@@ -84,7 +84,8 @@ def test_each_signed_in_student_sees_their_own_courses(page):
     page.sign_out()
     page.sign_in("S1001")
     assert page.bot_texts() == [] and page.user_texts() == []  # someone else: a fresh conversation
-    theirs = page.ask("have I finished disaster readiness?")
+    # a plainly worded question: this test is about whose record is shown, not about NLU
+    theirs = page.ask("what is my progress on disaster readiness?")
     assert theirs[0].startswith("Disaster Readiness (graduate) for S1001: earned.")
     assert "PAD 681" in theirs[0] and "S1004" not in theirs[0]
 

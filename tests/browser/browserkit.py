@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from typing import Dict, List, Optional
 import pytest
 import requests
 
+from servers import free_port  # noqa: F401  (tests/ is on sys.path via tests/conftest.py)
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,12 +33,6 @@ REPORTS = REPO / "reports" / "browser"
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a browser or driver
 START_TIMEOUT_S = 240
 WARM_UP_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

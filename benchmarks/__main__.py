@@ -74,6 +74,34 @@ def measure(base_url: str, port: int, label: str) -> dict:
     return figures
 
 
+BENCH_SECRET = "bench-secret-" + "k" * 40
+PROGRESS_QUESTION = ["how close am I to the data storytelling badge?"]
+
+
+def sample_records_env(tmp: str) -> dict:
+    """Environment for a served bot with the sample cohort in a temporary database."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp}/records.db", "BOT_AUTH_SECRET": BENCH_SECRET}
+    subprocess.run([sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
+                    "--enrollments", "data/sample/enrollments.csv"], cwd=REPO, check=True,
+                   capture_output=True, env={**os.environ, **env})
+    return env
+
+
+def progress_latency(base_url: str) -> None:
+    """Chat latency of a signed-in student's progress question (one user, fresh sender each)."""
+    from bot.identity import issue_token
+
+    import requests
+
+    token = issue_token("S1004", "student", 3600, secret=BENCH_SECRET)
+    check = requests.post(f"{base_url}/webhooks/rest/webhook", timeout=30, json={
+        "sender": "bench-check", "message": PROGRESS_QUESTION[0], "metadata": {"auth_token": token}}).json()
+    if not any("for S1004" in m.get("text", "") for m in check):
+        raise RuntimeError("the progress question did not get the student's progress; not timing it")
+    result = asyncio.run(run_load(base_url, 1, PROGRESS_QUESTION, 30, metadata={"auth_token": token}))
+    print("  " + result.line("progress"))
+
+
 def stock_bot() -> dict:
     """A stock `rasa init` bot, trained in a temporary folder, under the same load."""
     tmp = Path(tempfile.mkdtemp(prefix="stock-rasa-"))
@@ -108,8 +136,9 @@ def main() -> None:
     training_time()
     records_figures()
     print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
-    with serve() as bot:
+    with tempfile.TemporaryDirectory() as tmp, serve(sample_records_env(tmp)) as bot:
         ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")
+        progress_latency(bot.url)
     stock = stock_bot()
     for users in ROUNDS:
         ratio = ours[users].throughput / stock[users].throughput if stock[users].throughput else float("nan")

@@ -73,7 +73,7 @@ serve-prod: $(MODEL) nlp
 shell: $(MODEL) nlp
 	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT) >/dev/null 2>&1 & pid=$$!; \
 	  trap "kill $$pid 2>/dev/null" EXIT; \
-	  source scripts/env_defaults.sh && $(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	  source scripts/env_defaults.sh && $(PY) -m deploy.rasa_server shell --model $(MODEL) --endpoints endpoints.yml
 
 validate: $(VENV)/.installed
 	$(BIN)/rasa data validate --fail-on-warnings --data data --domain domain.yml --config config.yml

@@ -2,7 +2,7 @@
 # Defaults for the variables endpoints.yml reads (sourced by serve.sh and the Makefile's shell
 # targets). Anything already set in the environment wins.
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT:-5055}/webhook}
-export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///var/tracker.db}
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-}   # empty: conversations kept in memory
 export LOCK_STORE_TYPE=${LOCK_STORE_TYPE:-in_memory}
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 export REDIS_PORT=${REDIS_PORT:-6379}

@@ -37,7 +37,7 @@ trap stop EXIT
 "$BIN/rasa" run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086  # SITE_ORIGIN is a space-separated list of origins
-"$BIN/rasa" run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
+"$BIN/python" -m deploy.rasa_server run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
   --endpoints endpoints.yml --cors $SITE_ORIGIN --enable-api --auth-token "$RASA_API_TOKEN" \
   ${RASA_RUN_ARGS:-} &
 pids+=($!)

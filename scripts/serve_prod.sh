@@ -213,7 +213,7 @@ done
 for i in 1 2; do
   port_var=RASA_PORT_$i
   # shellcheck disable=SC2086  # SITE_ORIGIN is a space-separated list of origins
-  start "rasa-$i" "$BIN/rasa" run --model "$MODEL" -i 127.0.0.1 --port "${!port_var}" \
+  start "rasa-$i" "$BIN/python" -m deploy.rasa_server run --model "$MODEL" -i 127.0.0.1 --port "${!port_var}" \
     --credentials deploy/credentials.yml --endpoints "$PROD_DIR/endpoints.yml" --cors $SITE_ORIGIN \
     --enable-api --auth-token "$RASA_API_TOKEN" ${RASA_RUN_ARGS:-}
 done

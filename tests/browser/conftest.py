@@ -62,7 +62,7 @@ def stack(tmp_path_factory, reports_dir) -> Stack:
     )
     rasa = Server(
         "rasa",
-        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+        [str(BIN / "python"), "-m", "deploy.rasa_server", "run", "--model", str(model), "--port", str(rasa_port),
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *origins],
         {**env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
         f"{rasa_url}/", reports_dir,

@@ -1,0 +1,165 @@
+"""The ``rasa`` command with three speed fixes that change no result.
+
+Profiling the served bot under load (py-spy on the Rasa server, ``make bench``'s REST load; see
+README "Performance") showed where Rasa 3.6 spends CPU on work whose outcome is already known:
+
+1. **Action-server replies.** Every reply is checked with ``jsonschema.validate(reply, schema)``,
+   which first checks *the schema itself* against the JSON-Schema meta-schema — about three
+   quarters of the server's CPU time. Here the schema is checked once and its validator kept; and
+   a reply identical to one already found valid (the session start's catalog slots are the same
+   for every visitor) is not walked again. Invalid replies raise the same error as before.
+2. **Event classes.** Reading a stored conversation looks up each event's class by scanning every
+   subclass of ``Event``; the name-to-class map is now kept after the first lookup.
+3. **Understanding a message.** The NLU pipeline is deterministic and reads nothing but the
+   message text, so a message whose exact text was understood recently gets a copy of that
+   result (intent, ranking, entities) instead of running the pipeline again. ``NLU_CACHE_SIZE``
+   (default 4096 texts; 0 turns it off) bounds it.
+
+Use it exactly like ``rasa``: ``python -m deploy.rasa_server run --model ...`` (scripts/serve.sh,
+scripts/serve_prod.sh and ``make shell`` do).
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import sys
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Optional, Text, Type
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+
+# ---- 1. action-server replies -------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def action_reply_validator():
+    """The validator of Rasa's action-server response schema, its schema checked once."""
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_reply(serialised: str) -> None:
+    """Raise the best-matching validation error of a reply, or return (and be remembered)."""
+    error = best_match(action_reply_validator().iter_errors(json.loads(serialised)))
+    if error is not None:
+        raise error
+
+
+def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    """``RemoteAction._validate_action_result``: same checks, same error message, done once."""
+    try:
+        try:
+            serialised = json.dumps(result, sort_keys=True)
+        except (TypeError, ValueError):  # not JSON-shaped: let the validator say what is wrong
+            error = best_match(action_reply_validator().iter_errors(result))
+            if error is not None:
+                raise error
+        else:
+            _valid_reply(serialised)
+    except ValidationError as error:
+        error.message += (
+            f". Failed to validate Action server response from API, "
+            f"make sure your response from the Action endpoint is valid. "
+            f"For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise
+    return True
+
+
+# ---- 2. event classes ---------------------------------------------------------------------------
+
+_original_resolve_by_type = Event.resolve_by_type
+_event_classes: Dict[Text, Type[Event]] = {}
+
+
+def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
+    """``Event.resolve_by_type`` with found classes remembered (unknown names behave as before)."""
+    cls = _event_classes.get(type_name)
+    if cls is None:
+        cls = _original_resolve_by_type(type_name, default)
+        if cls is not None and cls is not default:
+            _event_classes[type_name] = cls
+    return cls
+
+
+# ---- 3. understanding a message -----------------------------------------------------------------
+
+# Parts of a parse result that belong to the message, not to its text.
+MESSAGE_OWN_KEYS = ("message_id", "metadata")
+
+
+class ParseCache:
+    """Least-recently-used parse results keyed by the exact message text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._results: "OrderedDict[str, Dict[Text, Any]]" = OrderedDict()
+        self.hits = self.misses = 0
+
+    def parse(self, text: str, run: Callable[[], Dict[Text, Any]]) -> Dict[Text, Any]:
+        if self.size <= 0 or not isinstance(text, str):
+            return run()
+        cached = self._results.get(text)
+        if cached is not None:
+            self._results.move_to_end(text)
+            self.hits += 1
+            return copy.deepcopy(cached)
+        self.misses += 1
+        result = run()
+        # never hand another message's id or metadata to a later message
+        self._results[text] = copy.deepcopy({k: v for k, v in result.items() if k not in MESSAGE_OWN_KEYS})
+        if len(self._results) > self.size:
+            self._results.popitem(last=False)
+        return result
+
+
+def nlu_cache_size() -> int:
+    try:
+        return max(0, int(os.environ.get("NLU_CACHE_SIZE", "4096")))
+    except ValueError:
+        raise SystemExit(f"NLU_CACHE_SIZE must be a whole number, got {os.environ['NLU_CACHE_SIZE']!r}")
+
+
+def caching_parse(original: Callable, cache: ParseCache) -> Callable:
+    """Wrap ``MessageProcessor._parse_message_with_graph`` with ``cache``."""
+
+    @functools.wraps(original)
+    def parse(self: MessageProcessor, message, tracker, only_output_properties: bool = True):
+        if not only_output_properties:  # full output carries the message's own fields and features
+            return original(self, message, tracker, only_output_properties)
+        return cache.parse(message.text, lambda: original(self, message, tracker, only_output_properties))
+
+    parse.cache = cache  # type: ignore[attr-defined]
+    return parse
+
+
+def install() -> None:
+    RemoteAction._validate_action_result = validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+    MessageProcessor._parse_message_with_graph = caching_parse(
+        MessageProcessor._parse_message_with_graph, ParseCache(nlu_cache_size())
+    )
+
+
+def main() -> None:
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,7 @@ scripts/serve_prod.sh and ``make shell`` do).
 """
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
 import json
@@ -28,6 +29,7 @@ import sys
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Text, Type
 
+import aiohttp
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -35,6 +37,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 # ---- 1. action-server replies -------------------------------------------------------------------
 
@@ -145,9 +148,50 @@ def caching_parse(original: Callable, cache: ParseCache) -> Callable:
     return parse
 
 
+# ---- 4. connections to the action server --------------------------------------------------------
+
+# Rasa opens a new HTTP session, so a new TCP connection, for every call to the action server.
+# Here each endpoint keeps one session whose connections are reused; they are dropped after
+# KEEPALIVE_S idle seconds, before the action server's own keep-alive limit (Sanic: 5 s) would
+# close them under our feet.
+KEEPALIVE_S = 4.0
+_sessions: Dict[tuple, aiohttp.ClientSession] = {}
+
+
+class _Borrowed:
+    """``async with`` a shared session without closing it at the end of the block."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc_info: Any) -> bool:
+        return False
+
+
+def shared_session(self: EndpointConfig) -> _Borrowed:
+    """``EndpointConfig.session`` with the session (and its connections) kept per endpoint."""
+    loop = asyncio.get_running_loop()
+    auth = tuple(sorted(self.basic_auth.items())) if self.basic_auth else None
+    key = (id(loop), self.url, tuple(sorted((self.headers or {}).items())), auth)
+    session = _sessions.get(key)
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(  # the headers, auth and timeout of Rasa's own session
+            headers=self.headers,
+            auth=aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if auth else None,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
+        )
+        _sessions[key] = session
+    return _Borrowed(session)
+
+
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
+    EndpointConfig.session = shared_session
     MessageProcessor._parse_message_with_graph = caching_parse(
         MessageProcessor._parse_message_with_graph, ParseCache(nlu_cache_size())
     )

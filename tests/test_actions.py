@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog_info import ActionCatalogInfo
 from actions.clarify import ActionClarify
-from actions.session import ActionSessionStart
 
 
 def tracker(
@@ -46,30 +45,6 @@ def run(action, t: Tracker):
 
 def ent(entity: str, value: str) -> Dict[str, Any]:
     return {"entity": entity, "value": value, "extractor": "SpacyEntityExtractor"}
-
-
-# --- session start: catalog slots -------------------------------------------------------------
-
-def test_session_start_fills_catalog_slots_from_the_catalog(catalog_raw, write_catalog):
-    catalog_raw["institution"]["contact_email"] = "office@changed.example"
-    catalog_raw["policies"]["stacking"]["max_credits"] = 12
-    write_catalog(catalog_raw)
-    messages, events = run(ActionSessionStart(), tracker())
-    assert messages == []
-    assert events[0]["event"] == "session_started"
-    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
-    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-    assert slots["catalog_loaded"] is True
-    assert slots["contact_email"] == "office@changed.example"
-    assert slots["max_stack_credits"] == "12"
-
-
-def test_session_start_with_a_broken_catalog_sets_no_slots(tmp_path, monkeypatch):
-    bad = tmp_path / "catalog.yml"
-    bad.write_text("institution: {}\n", encoding="utf-8")
-    monkeypatch.setenv("CATALOG_PATH", str(bad))
-    messages, events = run(ActionSessionStart(), tracker())
-    assert [e["event"] for e in events] == ["session_started", "action"]  # answers then apologise
 
 
 # --- catalog questions -----------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""Answers written in domain.yml, filled with the catalog's facts when they are sent.
+
+The FAQ answers in ``domain.yml`` name catalog facts as placeholders (``{min_grade_graduate}``,
+``{contact_email}``, ...). This response generator is Rasa's own template generator with those
+placeholders taken from ``data/catalog.yml`` (``$CATALOG_PATH``, re-read when the file changes,
+see ``bot.answers.answer_context``) at the moment an answer is sent, instead of from the
+conversation's slots. So a changed catalog shows in the next answer, and a conversation carries
+no copy of the catalog (a shorter history is less work for the dialogue policies on every turn).
+
+If the catalog cannot be read, ``catalog_loaded`` is unset and each answer's variation without
+catalog facts is sent (it says the details can't be looked up right now); the error is logged.
+
+``endpoints.yml`` names it: ``nlg: type: deploy.catalog_nlg.CatalogNLG``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.answers import answer_context
+from bot.catalog import Catalog, current_catalog
+from bot.errors import BotError
+
+logger = logging.getLogger(__name__)
+
+_last: Dict[str, Any] = {}  # the catalog object last seen and its placeholder values
+
+
+def catalog_values() -> Dict[str, Any]:
+    """The placeholder values of the current catalog, plus ``catalog_loaded``; {} if unreadable."""
+    try:
+        catalog: Catalog = current_catalog()
+    except BotError as exc:
+        logger.error("catalog unavailable, answering without its facts: %s", exc)
+        return {}
+    if _last.get("catalog") is not catalog:  # current_catalog() keeps one object per file version
+        _last.update(catalog=catalog, values={**answer_context(catalog), "catalog_loaded": True})
+    return _last["values"]
+
+
+class CatalogNLG(TemplatedNaturalLanguageGenerator):
+    """Rasa's template responses, with catalog placeholders filled from the current catalog."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+        super().__init__(domain.responses if domain else {})
+
+    async def generate(
+        self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
+    ) -> Optional[Dict[Text, Any]]:
+        filled = {**tracker.current_slot_values(), **catalog_values()}
+        return self.generate_from_slots(utter_action, filled, output_channel, **kwargs)

@@ -1,0 +1,132 @@
+"""The Rasa server's own parts (deploy/): catalog-filled answers, the conversation store, and the
+launcher's speed fixes, each checked against Rasa's real classes."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from deploy import rasa_server
+from deploy.catalog_nlg import CatalogNLG
+from deploy.tracker_store import ConversationStore
+
+
+@pytest.fixture(scope="module")
+def domain(repo):
+    return Domain.load(str(repo / "domain.yml"))
+
+
+def answer(domain, name: str) -> str:
+    tracker = DialogueStateTracker.from_events("someone", [ActionExecuted("action_listen")])
+    reply = asyncio.run(CatalogNLG(domain=domain).generate(name, tracker, "rest"))
+    return reply["text"]
+
+
+# --- answers filled from the catalog when sent ------------------------------------------------
+
+def test_answers_state_the_catalog_policies(domain):
+    grades = answer(domain, "utter_faq_grades")
+    assert "C or better" in grades and "2.0" in grades and "3.0" in grades
+    assert "microcredentials@" in answer(domain, "utter_faq_contact")
+
+
+def test_an_edited_catalog_shows_in_the_next_answer(domain, catalog_raw, write_catalog):
+    catalog_raw["institution"]["contact_email"] = "office@changed.example"
+    catalog_raw["policies"]["stacking"]["max_credits"] = 12
+    write_catalog(catalog_raw)
+    assert "office@changed.example" in answer(domain, "utter_faq_contact")
+    assert "12 credits" in answer(domain, "utter_faq_stacking_limit")
+
+
+def test_an_unreadable_catalog_gives_the_apology_not_placeholders(domain, tmp_path, monkeypatch):
+    bad = tmp_path / "catalog.yml"
+    bad.write_text("institution: {}\n", encoding="utf-8")
+    monkeypatch.setenv("CATALOG_PATH", str(bad))
+    text = answer(domain, "utter_faq_grades")
+    assert "{" not in text and "C or better" not in text
+    assert "can't" in text or "cannot" in text or "unavailable" in text.lower()
+
+
+# --- conversation store -------------------------------------------------------------------------
+
+def conversation(token: str) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("student-1", [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("how close am I?", {"name": "check_progress", "confidence": 1.0},
+                    metadata={"auth_token": token, "page": "/progress"}),
+    ])
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:///{tmp}/tracker.db"])
+def test_store_keeps_conversations_and_never_the_sign_in_token(domain, tmp_path, url):
+    store = ConversationStore(domain=domain, host=url.format(tmp=tmp_path))
+    assert type(store.backend).__name__ == ("InMemoryTrackerStore" if not url else "SQLTrackerStore")
+    token = "eyJhbGciOiJIUzI1NiJ9.secret-part.signature"
+    asyncio.run(store.save(conversation(token)))
+    again = asyncio.run(store.retrieve("student-1"))
+    assert again.latest_message.text == "how close am I?"
+    assert again.latest_message.metadata == {"page": "/progress"}
+    assert token not in str([e.as_dict() for e in again.events])
+    assert list(asyncio.run(store.keys())) == ["student-1"]
+
+
+# --- launcher: action-server reply check --------------------------------------------------------
+
+def test_valid_replies_pass_and_invalid_ones_fail_as_in_rasa():
+    rasa_server.install()
+    good = {"events": [SlotSet("student_id", "S1004").as_dict()], "responses": [{"text": "hi"}]}
+    for _ in range(2):  # the second time from the remembered result
+        assert RemoteAction._validate_action_result(None, good) is True
+    for bad in ({"events": [{"event": "slot", "name": 3}]}, {"events": "nope"}, {"responses": "x"},
+                {"events": [{"name": "no event type"}]}):
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            RemoteAction._validate_action_result(None, bad)
+        with pytest.raises(ValidationError):  # and again: an invalid reply is never remembered as valid
+            RemoteAction._validate_action_result(None, bad)
+
+
+def test_event_classes_resolve_as_before():
+    rasa_server.install()
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("no-such-event", SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no-such-event")
+
+
+# --- launcher: parse cache ----------------------------------------------------------------------
+
+def test_parse_cache_returns_equal_independent_results_and_runs_each_text_once():
+    cache = rasa_server.ParseCache(size=2)
+    runs = []
+
+    def run(text):
+        def go():
+            runs.append(text)
+            return {"text": text, "intent": {"name": "faq_fees", "confidence": 0.9}, "entities": [],
+                    "message_id": f"id-{len(runs)}"}
+        return go
+
+    first = cache.parse("price?", run("price?"))
+    second = cache.parse("price?", run("price?"))
+    assert runs == ["price?"]
+    assert second["intent"] == first["intent"] and "message_id" not in second  # never another message's id
+    second["intent"]["name"] = "changed"  # callers may change their copy...
+    assert cache.parse("price?", run("price?"))["intent"]["name"] == "faq_fees"  # ...not the cache
+    cache.parse("hi", run("hi"))
+    cache.parse("bye", run("bye"))  # size 2: "price?" (least recently used) goes
+    cache.parse("price?", run("price?"))
+    assert runs == ["price?", "hi", "bye", "price?"]
+
+
+def test_parse_cache_size_zero_turns_it_off():
+    cache = rasa_server.ParseCache(size=0)
+    runs = []
+    for _ in range(3):
+        cache.parse("hi", lambda: runs.append(1) or {"text": "hi"})
+    assert len(runs) == 3

@@ -130,3 +130,62 @@ def test_parse_cache_size_zero_turns_it_off():
     for _ in range(3):
         cache.parse("hi", lambda: runs.append(1) or {"text": "hi"})
     assert len(runs) == 3
+
+
+# --- launcher: taking turns -------------------------------------------------------------------
+
+def test_turns_serve_resuming_messages_before_new_ones_and_survive_cancellation():
+    async def scenario():
+        turns = rasa_server.Turns()
+        order = []
+
+        async def take(name, resuming):
+            await turns.acquire(resuming)
+            order.append(name)
+            await asyncio.sleep(0)
+            turns.release()
+
+        await turns.acquire(resuming=False)  # someone computes
+        new1 = asyncio.ensure_future(take("new-1", False))
+        new2 = asyncio.ensure_future(take("new-2", False))
+        cancelled = asyncio.ensure_future(take("cancelled", True))
+        back = asyncio.ensure_future(take("back-from-action", True))
+        await asyncio.sleep(0)
+        cancelled.cancel()  # a visitor who left while waiting gives up their place...
+        await asyncio.sleep(0)
+        turns.release()
+        await asyncio.gather(new1, new2, back)
+        assert order == ["back-from-action", "new-1", "new-2"]
+        assert not turns.busy  # ...and the turn is free again, not lost
+        await asyncio.wait_for(turns.acquire(False), 1)
+
+    asyncio.run(scenario())
+
+
+def test_endpoint_calls_give_up_the_turn_while_waiting():
+    async def scenario():
+        rasa_server.install()
+        from rasa.core.processor import MessageProcessor  # patched by install()
+        from rasa.utils.endpoints import EndpointConfig
+
+        answered = []
+
+        async def slow_action_call(processor, message):  # stands in for a message needing an action
+            await EndpointConfig.request(EndpointConfig("http://127.0.0.1:9/unreachable"), timeout=0.5)
+
+        async def quick(processor, message):
+            answered.append(message)
+
+        handle = rasa_server.taking_turns(lambda p, m: slow_action_call(p, m) if m == "slow" else quick(p, m))
+        slow = asyncio.ensure_future(handle(None, "slow"))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(handle(None, "quick"), 0.3)  # answered while the slow one waits
+        assert answered == ["quick"]
+        try:
+            await slow
+        except Exception:
+            pass  # nothing listens on port 9: the call fails, as an unreachable action server does
+        await asyncio.wait_for(handle(None, "after"), 0.3)  # and the turn came back
+        assert answered == ["quick", "after"]
+
+    asyncio.run(scenario())

@@ -29,7 +29,7 @@ CONVERSATION = [
     "do credits from my community college transfer?",
     "thanks!",
 ]
-ROUNDS = {1: 20, 10: 6}  # conversations per user at 1 and 10 concurrent users
+ROUNDS = {1: 20, 10: 20}  # conversations per user at 1 and 10 concurrent users
 
 
 def rss_mb(port: int) -> float:
@@ -139,10 +139,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, serve(sample_records_env(tmp)) as bot:
         ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")
         progress_latency(bot.url)
+    # The same load with the NLU parse cache off (deploy/rasa_server.py): every message through
+    # the NLU pipeline, as if no two visitors ever wrote the same words.
+    with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "NLU_CACHE_SIZE": "0"}) as bot:
+        uncached = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "no cache")
     stock = stock_bot()
     for users in ROUNDS:
-        ratio = ours[users].throughput / stock[users].throughput if stock[users].throughput else float("nan")
-        print(f"throughput ratio at {users} user(s): {ratio:.2f}x the stock bot")
+        for label, figures in (("", ours), (" (NLU cache off)", uncached)):
+            base = stock[users].throughput
+            ratio = figures[users].throughput / base if base else float("nan")
+            print(f"throughput ratio at {users} user(s){label}: {ratio:.2f}x the stock bot")
     prod_figures()
 
 

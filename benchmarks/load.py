@@ -3,11 +3,12 @@ fresh sender per conversation, reporting msgs/s and latency percentiles."""
 from __future__ import annotations
 
 import asyncio
+import random
 import statistics
 import time
 import uuid
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -38,7 +39,8 @@ class LoadResult:
         )
 
 
-async def _user(session, url, conversation: Sequence[str], rounds: int, metadata: Optional[dict], out: LoadResult):
+async def _user(session, url, conversation: Sequence[str], rounds: int, metadata: Optional[dict], out: LoadResult,
+                think: Optional[Tuple[float, float]] = None, rng: Optional[random.Random] = None):
     for _ in range(rounds):
         sender = f"bench-{uuid.uuid4().hex}"  # a fresh sender for every conversation
         for text in conversation:
@@ -55,18 +57,27 @@ async def _user(session, url, conversation: Sequence[str], rounds: int, metadata
             out.latencies_ms.append((time.perf_counter() - start) * 1000)
             out.messages += 1
             out.errors += 0 if ok else 1
+            if think:  # a person reads the answer and types the next message
+                await asyncio.sleep(rng.uniform(*think))
 
 
 async def run_load(base_url: str, users: int, conversation: Sequence[str], rounds: int,
-                   metadata: Optional[dict] = None) -> LoadResult:
-    """Each of `users` concurrent users sends `conversation` `rounds` times, each time as a new sender."""
+                   metadata: Optional[dict] = None, think: Optional[Tuple[float, float]] = None,
+                   seed: int = 2018) -> LoadResult:
+    """Each of `users` concurrent users sends `conversation` `rounds` times, each time as a new sender.
+
+    Without `think` every user sends its next message as soon as the answer arrives (the most
+    load `users` can make); with `think=(low, high)` each waits a random time in that range
+    first, as a person reading the answer and typing does (seeded: the same waits every run).
+    """
     url = f"{base_url}/webhooks/rest/webhook"
     result = LoadResult(users, 0, 0, 0.0, [])
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=users)) as session:
         # warm-up: one conversation, not counted
         await _user(session, url, conversation, 1, metadata, LoadResult(1, 0, 0, 0, []))
         start = time.perf_counter()
-        await asyncio.gather(*[_user(session, url, conversation, rounds, metadata, result) for _ in range(users)])
+        await asyncio.gather(*[_user(session, url, conversation, rounds, metadata, result, think,
+                                     random.Random(seed + i)) for i in range(users)])
         result.seconds = time.perf_counter() - start
     return result
 

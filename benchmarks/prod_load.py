@@ -6,6 +6,12 @@ Every simulated user starts a fresh conversation (a new sender) each round, with
 mix: half ask FAQ questions, three in ten ask about the catalog, two in ten are signed-in
 students asking about their progress (a token in the metadata, as the website sends it).
 The amount of traffic is bounded: ROUNDS conversations per user at each level.
+
+A person reads each answer and types the next message, so each simulated user waits THINK_S
+(a seeded random time, 1 to 3 seconds: quicker than most people) before sending the next one;
+the targets (p95 at 50 users, errors at 200) are read from these runs. The same users sending
+with no pause at all (each next message the moment an answer arrives: the most load that
+many users can make) are measured too, with two replicas, to show where the machine saturates.
 """
 from __future__ import annotations
 
@@ -26,7 +32,9 @@ sys.path.insert(0, str(REPO / "tests" / "prod"))
 from prodstack import ProdStack  # noqa: E402
 
 USERS = (10, 50, 200)
-ROUNDS = {10: 6, 50: 3, 200: 1}  # conversations per user
+ROUNDS = {10: 6, 50: 3, 200: 2}  # conversations per user
+THINK_S = (1.0, 3.0)
+RUNS = (("2 replicas", THINK_S), ("2 replicas, no pause", None), ("1 replica", THINK_S))
 FAQ = ["hello", "how much does a micro-credential cost?", "do credits from my community college transfer?", "thanks!"]
 CATALOG = ["which courses are in disaster prep?", "and what level is it?",
            "what gpa do i need for a graduate microcredential?"]
@@ -44,7 +52,7 @@ def split(users: int) -> Dict[str, int]:
     return counts
 
 
-async def mixed_load(base_url: str, users: int, rounds: int, secret: str) -> LoadResult:
+async def mixed_load(base_url: str, users: int, rounds: int, secret: str, think=None) -> LoadResult:
     """`users` concurrent users in the MIX, each `rounds` conversations; one merged result."""
     from bot.identity import issue_token
 
@@ -57,7 +65,8 @@ async def mixed_load(base_url: str, users: int, rounds: int, secret: str) -> Loa
             token = issue_token(student, "student", 3600, secret=secret)
             jobs.append((PROGRESS[student], share, {"auth_token": token}))
     start = time.perf_counter()
-    parts = await asyncio.gather(*[run_load(base_url, n, conv, rounds, meta or None) for conv, n, meta in jobs])
+    parts = await asyncio.gather(*[run_load(base_url, n, conv, rounds, meta or None, think, seed=2018 + 1000 * j)
+                                   for j, (conv, n, meta) in enumerate(jobs)])
     merged = LoadResult(users, 0, 0, 0.0, [])
     for part in parts:
         merged.messages += part.messages
@@ -76,7 +85,7 @@ def plot(results: Dict[str, Dict[int, LoadResult]], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     styles = {50: "-", 95: "--", 99: ":"}
-    for (label, by_users), color in zip(results.items(), ("tab:blue", "tab:orange")):
+    for (label, by_users), color in zip(results.items(), ("tab:blue", "tab:red", "tab:orange")):
         xs = sorted(by_users)
         for p, style in styles.items():
             ax.plot(xs, [by_users[u].percentile(p) for u in xs], style, marker="o", color=color, label=f"{label} p{p}")
@@ -88,7 +97,8 @@ def plot(results: Dict[str, Dict[int, LoadResult]], path: Path) -> None:
     ax.set_xticklabels([str(u) for u in USERS])
     ax.set_xlabel("concurrent users")
     ax.set_ylabel("latency per message (ms)")
-    ax.set_title("make serve-prod through nginx (REST webhook)")
+    ax.set_title(f"make serve-prod through nginx (users pause {THINK_S[0]:g}-{THINK_S[1]:g} s unless 'no pause')",
+                 fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,15 +113,16 @@ def prod_figures() -> Dict[str, Dict[int, LoadResult]]:
     stack = ProdStack(secret)
     results: Dict[str, Dict[int, LoadResult]] = {}
     print("Production mode through nginx (fresh sender per conversation; mix: "
-          + ", ".join(f"{int(share * 100)}% {kind}" for kind, share in MIX) + "):")
+          + ", ".join(f"{int(share * 100)}% {kind}" for kind, share in MIX)
+          + f"; users pause {THINK_S[0]:g}-{THINK_S[1]:g} s between messages unless 'no pause'):")
     try:
         stack.start()
-        for label in ("2 replicas", "1 replica"):
+        for label, think in RUNS:
             if label == "1 replica":
                 stack.down("rasa-2", sig=15)  # SIGTERM; the supervisor keeps it down
             results[label] = {}
             for users in USERS:
-                result = asyncio.run(mixed_load(stack.url, users, ROUNDS[users], secret))
+                result = asyncio.run(mixed_load(stack.url, users, ROUNDS[users], secret, think))
                 results[label][users] = result
                 print("  " + result.line(label))
     finally:

@@ -125,7 +125,7 @@ def test_action_servers_down_get_a_polite_answer_in_time_and_work_again_when_bac
         reply, took = timed(prod, prod.url, question, who, me)
         assert POLITE_ACTIONS in reply
         assert took < WITHIN_S, f"{took:.1f} s"
-        # a new visitor's first message (the session start needs the action server too)
+        # a new visitor's first message: one apology, not one per step
         reply, took = timed(prod, prod.url, question, sender("actions-down-new"), me)
         assert reply.split("\n").count(POLITE_ACTIONS) == 1, reply
         assert took < WITHIN_S, f"{took:.1f} s"

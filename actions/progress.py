@@ -6,6 +6,7 @@ unreachable database gets a short apology instead of silence.
 """
 import asyncio
 import logging
+import threading
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -36,6 +37,18 @@ def identity_of(tracker: Tracker):
 async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
     """Run blocking database work off the event loop, within LOOKUP_TIMEOUT_S."""
     return await asyncio.wait_for(asyncio.to_thread(fn, *args), timeout=LOOKUP_TIMEOUT_S)
+
+
+async def disclose_in_thread(fn: Callable[..., Reply], *args: Any) -> Reply:
+    """``in_thread`` for a disclosure (``progress_reply``, ``stacking_reply``): if the time limit
+    passes first, the lookup is told it is no longer wanted, so it writes no audit row for an
+    answer the user never gets."""
+    gave_up = threading.Event()
+    try:
+        return await in_thread(fn, *args, lambda: not gave_up.is_set())
+    except asyncio.TimeoutError:
+        gave_up.set()
+        raise
 
 
 def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -75,7 +88,7 @@ class ActionCheckProgress(Action):
         try:
             if match.credential is None:
                 return remember + await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask)
-            reply = await in_thread(progress_reply, identity, subject, match.credential, catalog)
+            reply = await disclose_in_thread(progress_reply, identity, subject, match.credential, catalog)
         except Exception as exc:  # noqa: BLE001 - any database failure gets the same apology
             logger.error("progress lookup failed: %s", type(exc).__name__)
             dispatcher.utter_message(text=UNAVAILABLE)
@@ -122,7 +135,7 @@ class ActionStackingReport(Action):
             )
             return []
         try:
-            reply = await in_thread(stacking_reply, identity, subject, program, catalog)
+            reply = await disclose_in_thread(stacking_reply, identity, subject, program, catalog)
         except Exception as exc:  # noqa: BLE001
             logger.error("stacking lookup failed: %s", type(exc).__name__)
             dispatcher.utter_message(text=UNAVAILABLE)

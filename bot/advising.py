@@ -78,25 +78,41 @@ def credentials_with_attempts(identity: Identity, student_id: str, catalog: Cata
     return [c for c in catalog.credentials if taken & set(c.course_codes)]
 
 
+class Abandoned(Exception):
+    """The caller stopped waiting (its time limit passed): nothing is disclosed or audited."""
+
+
+def _always() -> bool:
+    return True
+
+
 def _disclose(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
-              render: Callable[[StudentRecord], str]) -> Reply:
-    """Render the student's record with ``render`` and write the disclosure to the audit log."""
+              render: Callable[[StudentRecord], str], still_wanted: Callable[[], bool]) -> Reply:
+    """Render the student's record with ``render`` and write the disclosure to the audit log.
+
+    ``still_wanted`` is asked just before the audit row is written: a caller that gave up
+    waiting (and told the user the lookup failed) discloses nothing, so nothing is logged.
+    """
     record = _record(identity, student_id)
     if isinstance(record, Reply):
         return record
     text = render(record)
+    if not still_wanted():
+        raise Abandoned(action)
     with session_scope() as session:
         write_audit(session, identity.sub, identity.role, student_id, action, credential_id)
     return Reply(text)
 
 
-def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog) -> Reply:
+def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog,
+                   still_wanted: Callable[[], bool] = _always) -> Reply:
     """The student's progress on ``credential`` as chat text; the disclosure is audited."""
     return _disclose(identity, student_id, "progress", credential.id, lambda r: render_report(
-        check_progress(catalog, credential, r.student, r.attempts)))
+        check_progress(catalog, credential, r.student, r.attempts)), still_wanted)
 
 
-def stacking_reply(identity: Identity, student_id: str, program: str, catalog: Catalog) -> Reply:
+def stacking_reply(identity: Identity, student_id: str, program: str, catalog: Catalog,
+                   still_wanted: Callable[[], bool] = _always) -> Reply:
     """Which of the student's completed credits could count toward ``program``; audited."""
     return _disclose(identity, student_id, "stacking", None, lambda r: render_stacking(
-        stacking_report(catalog, program, r.student, r.attempts)))
+        stacking_report(catalog, program, r.student, r.attempts)), still_wanted)

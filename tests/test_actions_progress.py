@@ -142,6 +142,24 @@ def test_database_down_or_hung_gets_an_apology_within_five_seconds(monkeypatch, 
     assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
 
 
+def test_a_lookup_that_answers_after_the_apology_is_not_audited(monkeypatch):
+    import actions.progress
+    import bot.advising
+
+    slow_record = bot.advising._record
+
+    def late(*args):
+        time.sleep(0.6)  # the database answers, but after the action gave up
+        return slow_record(*args)
+
+    monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(bot.advising, "_record", late)
+    messages, _ = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
+    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+    time.sleep(1.0)  # the lookup thread has finished by now
+    assert audit_rows() == []  # nothing was shown, so nothing is logged as disclosed
+
+
 def test_an_advisors_follow_up_means_the_same_student():
     advisor = token("A900", "advisor")
     messages, events = run(ActionCheckProgress(), tracker("how is S1021 doing", auth=advisor))

@@ -41,6 +41,8 @@ class LoadResult:
 
 async def _user(session, url, conversation: Sequence[str], rounds: int, metadata: Optional[dict], out: LoadResult,
                 think: Optional[Tuple[float, float]] = None, rng: Optional[random.Random] = None):
+    if think:  # people arrive over time, not all in the same millisecond
+        await asyncio.sleep(rng.uniform(0, think[1]))
     for _ in range(rounds):
         sender = f"bench-{uuid.uuid4().hex}"  # a fresh sender for every conversation
         for text in conversation:
@@ -68,7 +70,9 @@ async def run_load(base_url: str, users: int, conversation: Sequence[str], round
 
     Without `think` every user sends its next message as soon as the answer arrives (the most
     load `users` can make); with `think=(low, high)` each waits a random time in that range
-    first, as a person reading the answer and typing does (seeded: the same waits every run).
+    first, as a person reading the answer and typing does, and starts after a random wait up to
+    `high` (people arrive over time, not all in the same millisecond). Seeded: the same waits
+    every run.
     """
     url = f"{base_url}/webhooks/rest/webhook"
     result = LoadResult(users, 0, 0, 0.0, [])

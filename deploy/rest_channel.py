@@ -7,8 +7,8 @@ log an exception and answer ``[]`` — the user gets nothing. :class:`CheckedRes
 those with 400 and a one-line reason, and hands every well-formed request to ``RestInput``
 unchanged (same URL, ``/webhooks/rest/webhook``; same replies).
 
-Production mode (``scripts/serve_prod.sh``) names it in ``deploy/credentials.yml``; any
-``credentials.yml`` can use it the same way (``deploy.rest_channel.CheckedRestInput:``).
+``credentials.yml`` names it (``deploy.rest_channel.CheckedRestInput:``), for ``make run``,
+``make serve`` and production mode alike.
 """
 from __future__ import annotations
 

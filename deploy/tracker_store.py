@@ -16,18 +16,31 @@ from typing import Any, Iterable, Optional, Text
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 SECRET_METADATA_KEYS = ("auth_token",)
 
 
+def _drop_secrets(metadata: Any) -> None:
+    if isinstance(metadata, dict):
+        for key in SECRET_METADATA_KEYS:
+            metadata.pop(key, None)
+
+
 def redact(tracker: DialogueStateTracker) -> None:
-    """Drop sign-in tokens from the metadata of the tracker's user messages."""
+    """Drop sign-in tokens wherever Rasa copies a message's metadata: the user message, its
+    parse data, and the ``session_started_metadata`` slot a session start fills."""
     for event in tracker.events:
-        if isinstance(event, UserUttered) and event.metadata:
-            for key in SECRET_METADATA_KEYS:
-                event.metadata.pop(key, None)
+        if isinstance(event, UserUttered):
+            _drop_secrets(event.metadata)
+            _drop_secrets(event.parse_data.get("metadata"))
+        elif isinstance(event, SlotSet) and event.key == SESSION_START_METADATA_SLOT:
+            _drop_secrets(event.value)
+    slot = tracker.slots.get(SESSION_START_METADATA_SLOT)
+    if slot is not None:
+        _drop_secrets(slot.value)
 
 
 class ConversationStore(TrackerStore):

@@ -13,7 +13,7 @@
 # server) and run/ (pid files). Conversations and records survive a restart.
 #
 # The Rasa servers run like scripts/serve.sh's (CORS, HTTP API behind RASA_API_TOKEN), with
-# deploy/credentials.yml: the same REST channel, with malformed request bodies refused with 400.
+# credentials.yml: the REST channel, with malformed request bodies refused with 400.
 #
 # Every server runs in the foreground under a small supervisor that restarts it when it exits
 # (as systemd or Kubernetes would); while run/NAME.down exists (NAME: rasa-1, rasa-2, actions-1,
@@ -214,7 +214,7 @@ for i in 1 2; do
   port_var=RASA_PORT_$i
   # shellcheck disable=SC2086  # SITE_ORIGIN is a space-separated list of origins
   start "rasa-$i" "$BIN/python" -m deploy.rasa_server run --model "$MODEL" -i 127.0.0.1 --port "${!port_var}" \
-    --credentials deploy/credentials.yml --endpoints "$PROD_DIR/endpoints.yml" --cors $SITE_ORIGIN \
+    --credentials credentials.yml --endpoints "$PROD_DIR/endpoints.yml" --cors $SITE_ORIGIN \
     --enable-api --auth-token "$RASA_API_TOKEN" ${RASA_RUN_ARGS:-}
 done
 if [ -f web/server.py ]; then

@@ -8,12 +8,13 @@ import pytest
 from servers import serve
 
 SECRET = "e2e-secret-" + "z" * 40
+API_TOKEN = "e2e-api-token-" + "q" * 20
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory, repo):
     db = tmp_path_factory.mktemp("records") / "records.db"
-    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SECRET}
+    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SECRET, "RASA_API_TOKEN": API_TOKEN}
     subprocess.run(
         [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
          "--enrollments", "data/sample/enrollments.csv"],
@@ -65,3 +66,22 @@ def test_advisor_looks_up_another_student_and_a_student_may_not(bot):
     question = "progress of S1001 on disaster readiness"
     assert "for S1001: earned" in bot.text(question, metadata={"auth_token": token("A77", "advisor")})
     assert bot.text(question, metadata={"auth_token": token("S1004")}).startswith("I can only show you your own records")
+
+
+def test_malformed_bodies_get_a_400_and_the_bot_keeps_answering(bot):
+    import requests
+
+    url = f"{bot.url}/webhooks/rest/webhook"
+    for body in ('["a list"]', '{"sender": "x", "message": 5}', '{"sender": "x", "message": "hi", "metadata": "x"}'):
+        reply = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+        assert reply.status_code == 400 and "error" in reply.json(), body
+    assert bot.text("hello").startswith("Hi!")
+
+
+def test_the_sign_in_token_is_not_kept_in_the_conversation(bot):
+    import requests
+
+    sender, secret_token = "e2e-token-kept", token("S1004")
+    assert "S1004" in bot.text("how close am I to the data storytelling badge?", sender, {"auth_token": secret_token})
+    stored = requests.get(f"{bot.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=10).json()
+    assert "how close am I" in str(stored) and secret_token not in str(stored)

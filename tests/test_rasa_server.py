@@ -56,8 +56,11 @@ def test_an_unreadable_catalog_gives_the_apology_not_placeholders(domain, tmp_pa
 
 def conversation(token: str) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("student-1", [
-        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        ActionExecuted("action_session_start"), SessionStarted(),
+        SlotSet("session_started_metadata", {"auth_token": token, "page": "/progress"}),
+        ActionExecuted("action_listen"),
         UserUttered("how close am I?", {"name": "check_progress", "confidence": 1.0},
+                    parse_data={"metadata": {"auth_token": token, "page": "/progress"}},
                     metadata={"auth_token": token, "page": "/progress"}),
     ])
 

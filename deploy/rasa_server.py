@@ -75,16 +75,10 @@ def _valid_reply(serialised: str) -> None:
 
 
 def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-    """``RemoteAction._validate_action_result``: same checks, same error message, done once."""
+    """``RemoteAction._validate_action_result``: same checks, same error message, done once.
+    (``result`` is the action server's parsed JSON reply, so it always serialises.)"""
     try:
-        try:
-            serialised = json.dumps(result, sort_keys=True)
-        except (TypeError, ValueError):  # not JSON-shaped: let the validator say what is wrong
-            error = best_match(action_reply_validator().iter_errors(result))
-            if error is not None:
-                raise error
-        else:
-            _valid_reply(serialised)
+        _valid_reply(json.dumps(result, sort_keys=True))
     except ValidationError as error:
         error.message += (
             f". Failed to validate Action server response from API, "
@@ -124,7 +118,6 @@ class ParseCache:
     def __init__(self, size: int) -> None:
         self.size = size
         self._results: "OrderedDict[str, Dict[Text, Any]]" = OrderedDict()
-        self.hits = self.misses = 0
 
     def parse(self, text: str, run: Callable[[], Dict[Text, Any]]) -> Dict[Text, Any]:
         if self.size <= 0 or not isinstance(text, str):
@@ -132,9 +125,7 @@ class ParseCache:
         cached = self._results.get(text)
         if cached is not None:
             self._results.move_to_end(text)
-            self.hits += 1
             return copy.deepcopy(cached)
-        self.misses += 1
         result = run()
         # never hand another message's id or metadata to a later message
         self._results[text] = copy.deepcopy({k: v for k, v in result.items() if k not in MESSAGE_OWN_KEYS})
@@ -159,7 +150,6 @@ def caching_parse(original: Callable, cache: ParseCache) -> Callable:
             return original(self, message, tracker, only_output_properties)
         return cache.parse(message.text, lambda: original(self, message, tracker, only_output_properties))
 
-    parse.cache = cache  # type: ignore[attr-defined]
     return parse
 
 
@@ -297,14 +287,10 @@ def on_background_loop(request: Callable) -> Callable:
     return call
 
 
-_installed: Dict[str, bool] = {}
-
-
 def install() -> None:
     """Apply the fixes (once, however often called)."""
-    if _installed.get("done"):
+    if RemoteAction._validate_action_result is validate_action_result:
         return
-    _installed["done"] = True
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     EndpointConfig.session = shared_session

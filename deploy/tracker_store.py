@@ -8,10 +8,18 @@ so a development bot needs no database and spends no time writing one.
 Either way, the sign-in token a website sends with each message (``metadata.auth_token``) is
 removed from the stored message: the actions read it from the message being answered, and a
 conversation history is no place for a credential that still works for an hour.
+
+Retention: ``python -m deploy.tracker_store forget --days N`` deletes conversations with no
+message in the last N days from the SQL store (production mode runs it at start when
+``TRACKER_RETENTION_DAYS`` is set).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Text
+import argparse
+import os
+import sys
+import time
+from typing import Any, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
@@ -83,3 +91,52 @@ class ConversationStore(TrackerStore):
 
     async def keys(self) -> Iterable[Text]:
         return await self.backend.keys()
+
+
+def forget_conversations(url: str, older_than_days: float) -> int:
+    """Delete every stored conversation whose last event is older than ``older_than_days``.
+
+    Whole conversations go, never part of one, so a conversation still in use keeps its history.
+    Returns how many conversations were deleted.
+    """
+    if not older_than_days > 0:
+        raise ValueError("the number of days must be more than 0")
+    import sqlalchemy as sa
+
+    store = SQLTrackerStore(host=url)
+    event = SQLTrackerStore.SQLEvent
+    cutoff = time.time() - older_than_days * 86400
+    with store.session_scope() as session:
+        stale = (
+            sa.select(event.sender_id).group_by(event.sender_id).having(sa.func.max(event.timestamp) < cutoff)
+        )
+        senders = list(session.execute(stale).scalars())
+        for start in range(0, len(senders), 500):
+            session.execute(sa.delete(event).where(event.sender_id.in_(senders[start:start + 500])))
+        session.commit()
+    store.engine.dispose()
+    return len(senders)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.tracker_store",
+        description="Delete stored conversations whose last message is older than DAYS days "
+        "(the SQL tracker store at $TRACKER_STORE_URL, or --url).",
+    )
+    parser.add_argument("forget", choices=["forget"], help="the one command")
+    parser.add_argument("--days", type=float, required=True, help="keep conversations active within this many days")
+    parser.add_argument("--url", default=os.environ.get("TRACKER_STORE_URL", ""), help="SQLAlchemy URL of the store")
+    args = parser.parse_args(argv)
+    if not args.url.strip():
+        parser.error("no tracker store: set TRACKER_STORE_URL or pass --url (an in-memory store keeps nothing)")
+    try:
+        count = forget_conversations(args.url, args.days)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(f"deleted {count} conversation(s) with no message in the last {args.days:g} days")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

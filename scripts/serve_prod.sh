@@ -23,7 +23,8 @@
 # Ports (environment): NGINX_PORT 8000, NGINX_ACTIONS_PORT 8001, RASA_PORT_1/2 5006/5007,
 # ACTION_PORT_1/2 5056/5057, PG_PORT 5433, REDIS_PORT 6380, WEB_PORT 8081.
 # Also: BOT_AUTH_SECRET (else the development secret), RASA_API_TOKEN (else generated into
-# PROD_DIR/rasa-api-token), SITE_ORIGIN (CORS), MODEL, RECORDS_URL, TICKET_LOCK_LIFETIME.
+# PROD_DIR/rasa-api-token), SITE_ORIGIN (CORS), MODEL, RECORDS_URL, TICKET_LOCK_LIFETIME,
+# TRACKER_RETENTION_DAYS (delete conversations idle that long at start; unset: keep them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -152,6 +153,12 @@ fi
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${NGINX_ACTIONS_PORT}/webhook"
 export TRACKER_STORE_URL="postgresql://postgres@127.0.0.1:${PG_PORT}/rasa"
 export LOCK_STORE_TYPE=redis REDIS_HOST=127.0.0.1 REDIS_PORT
+# Retention: with TRACKER_RETENTION_DAYS set, conversations with no message in that many days are
+# deleted at start (deploy/tracker_store.py; run it daily, e.g. from cron, on a real cluster).
+if [ -n "${TRACKER_RETENTION_DAYS:-}" ]; then
+  "$BIN/python" -m deploy.tracker_store forget --days "$TRACKER_RETENTION_DAYS" >>"$LOGS/retention.log" 2>&1 \
+    || die "forgetting old conversations failed (see $LOGS/retention.log)"
+fi
 # A conversation's lock outlives a crashed server by at most this long (Rasa's default is 60 s).
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-30}
 # Under a burst, let connections queue at a busy Rasa server (Sanic's default backlog is 100)

@@ -192,3 +192,26 @@ def test_endpoint_calls_give_up_the_turn_while_waiting():
         assert answered == ["quick", "after"]
 
     asyncio.run(scenario())
+
+
+def test_forgetting_old_conversations_keeps_recent_ones(domain, tmp_path):
+    import time
+
+    from deploy.tracker_store import forget_conversations, main
+
+    url = f"sqlite:///{tmp_path}/tracker.db"
+    store = ConversationStore(domain=domain, host=url)
+    now, long_ago = time.time(), time.time() - 400 * 86400
+    for sender, when in (("old-visitor", long_ago), ("recent-visitor", now)):
+        tracker = DialogueStateTracker.from_events(sender, [
+            ActionExecuted("action_listen", timestamp=when),
+            UserUttered("hello", {"name": "greet", "confidence": 1.0}, timestamp=when),
+        ])
+        asyncio.run(store.save(tracker))
+    assert forget_conversations(url, 365) == 1
+    assert sorted(asyncio.run(store.keys())) == ["recent-visitor"]
+    assert forget_conversations(url, 365) == 0
+    with pytest.raises(ValueError):
+        forget_conversations(url, 0)
+    with pytest.raises(SystemExit):  # no store named: a clear usage error, not a stack trace
+        main(["forget", "--days", "30", "--url", ""])

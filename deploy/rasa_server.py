@@ -213,10 +213,11 @@ class Turns:
         try:
             await waiter  # release() hands the turn over by resolving it
         except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
+            queue = self.resuming if resuming else self.new
+            if waiter in queue:
+                queue.remove(waiter)  # still waiting: give up the place
+            elif not waiter.cancelled():
                 self.release()  # the turn was handed to us as we were cancelled: pass it on
-            else:
-                (self.resuming if resuming else self.new).remove(waiter)
             raise
 
     def release(self) -> None:

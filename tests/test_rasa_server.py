@@ -165,6 +165,22 @@ def test_turns_serve_resuming_messages_before_new_ones_and_survive_cancellation(
     asyncio.run(scenario())
 
 
+def test_a_waiter_cancelled_just_before_the_turn_is_released_loses_nothing():
+    async def scenario():
+        turns = rasa_server.Turns()
+        await turns.acquire(resuming=False)
+        leaving = asyncio.ensure_future(turns.acquire(resuming=False))
+        await asyncio.sleep(0)  # now waiting in the queue
+        leaving.cancel()
+        turns.release()  # before the cancelled task has run: its place is skipped
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        assert not turns.busy
+        await asyncio.wait_for(turns.acquire(False), 1)
+
+    asyncio.run(scenario())
+
+
 def test_endpoint_calls_give_up_the_turn_while_waiting():
     async def scenario():
         rasa_server.install()

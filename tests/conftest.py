@@ -43,3 +43,12 @@ def write_catalog(tmp_path, monkeypatch):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def sample_bot(tmp_path_factory):
+    """The real bot (`make serve`) with the sample cohort, started once for every end-to-end test."""
+    from servers import serve_sample
+
+    with serve_sample(tmp_path_factory.mktemp("records")) as running:
+        yield running

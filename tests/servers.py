@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -74,3 +75,29 @@ def serve(env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+#: The secret and API token of the bot that serves the sample cohort in end-to-end tests.
+SAMPLE_SECRET = "e2e-secret-" + "z" * 40
+API_TOKEN = "e2e-api-token-" + "q" * 20
+
+
+def sample_token(sub: str, role: str = "student") -> str:
+    """A sign-in token the sample bot (``sample_bot`` fixture) accepts."""
+    from bot.identity import issue_token
+
+    return issue_token(sub, role, 3600, secret=SAMPLE_SECRET)
+
+
+@contextmanager
+def serve_sample(tmp_dir: Path) -> Iterator[Bot]:
+    """`make serve` with the fictional sample cohort imported into a fresh records database."""
+    db = tmp_dir / "records.db"
+    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SAMPLE_SECRET, "RASA_API_TOKEN": API_TOKEN}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
+         "--enrollments", "data/sample/enrollments.csv"],
+        cwd=REPO, env={**os.environ, **env}, check=True, capture_output=True,
+    )
+    with serve(env) as running:
+        yield running

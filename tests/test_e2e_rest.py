@@ -1,33 +1,18 @@
 """End to end: `make serve` started by the test, messages posted to the REST webhook
 (with `metadata.auth_token` for personal questions), replies checked."""
-import subprocess
-import sys
 
 import pytest
 
-from servers import serve
-
-SECRET = "e2e-secret-" + "z" * 40
-API_TOKEN = "e2e-api-token-" + "q" * 20
+from servers import API_TOKEN, sample_token
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory, repo):
-    db = tmp_path_factory.mktemp("records") / "records.db"
-    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SECRET, "RASA_API_TOKEN": API_TOKEN}
-    subprocess.run(
-        [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
-         "--enrollments", "data/sample/enrollments.csv"],
-        cwd=repo, env={**__import__("os").environ, **env}, check=True, capture_output=True,
-    )
-    with serve(env) as running:
-        yield running
+def bot(sample_bot):
+    return sample_bot
 
 
 def token(sub: str, role: str = "student") -> str:
-    from bot.identity import issue_token
-
-    return issue_token(sub, role, 600, secret=SECRET)
+    return sample_token(sub, role)
 
 
 def test_faq_answers_come_from_the_catalog(bot):

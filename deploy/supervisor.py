@@ -113,6 +113,7 @@ class Server:
 
     def check(self, say) -> None:
         """Notice an exit, or start the server when its pause is over."""
+        kept_down = bool(self.down_path and self.down_path.exists())
         if self.proc is not None:
             code = self.proc.poll()
             if code is None:
@@ -120,8 +121,14 @@ class Server:
             self.proc = None
             if self.pid_path:
                 self.pid_path.unlink(missing_ok=True)
-            self.schedule_restart(say, time.monotonic() - self.started_at, code)
-        if self.down_path and self.down_path.exists():
+            uptime = time.monotonic() - self.started_at
+            if kept_down:
+                say(f"{self.name} exited ({describe_exit(code)}) after {uptime:.0f} s; "
+                    f"kept down while {self.down_path} exists")
+                self.held_down = True
+                return
+            self.schedule_restart(say, uptime, code)
+        if kept_down:
             if not self.held_down:
                 say(f"{self.name} is kept down while {self.down_path} exists")
                 self.held_down = True

@@ -70,7 +70,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("deploy.rasa_server")  # also when run as __main__
 
 # The Rasa versions these patches were checked against (each patched method read in its source).
 TESTED_RASA_VERSIONS = ("3.6.21",)

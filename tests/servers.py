@@ -1,4 +1,5 @@
-"""Start the real bot (`make serve`: action server + Rasa server) for end-to-end tests."""
+"""Start the real bot (`make serve`: action server, Rasa server and page server under the
+supervisor) for end-to-end tests, and find its servers' processes."""
 from __future__ import annotations
 
 import os
@@ -87,9 +88,11 @@ def serve(env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
     }
     (REPO / "reports").mkdir(exist_ok=True)
     bot.log_path = REPO / "reports" / f"serve-{rasa_port}.log"
+    # MODEL on make's command line: the Makefile's own MODEL would override one from the environment
+    model = [f"MODEL={full_env['MODEL']}"] if "MODEL" in (env or {}) else []
     with open(bot.log_path, "w") as log:
         proc = subprocess.Popen(
-            ["make", "--no-print-directory", "serve"], cwd=REPO, env=full_env,
+            ["make", "--no-print-directory", "serve", *model], cwd=REPO, env=full_env,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
     bot.process_group, bot.make = proc.pid, proc

@@ -4,7 +4,8 @@
 # server again when it exits (pause 1 s, doubling up to 30 s). All stop on Ctrl-C or SIGTERM.
 # Ports: ACTION_PORT (5055), RASA_PORT (5005), WEB_PORT (8080). SITE_ORIGIN: the website origin
 # allowed by CORS (default the sample page's). The Rasa HTTP API is on, behind RASA_API_TOKEN
-# (generated into var/rasa-api-token when unset).
+# (generated into var/rasa-api-token when unset). ACTION_TIMEOUT (4): seconds the Rasa server waits
+# for an action call before its polite reply (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin

@@ -393,8 +393,10 @@ def with_fallback(run: Callable) -> Callable:
             raise
         except ActionUnavailable as error:
             reason = str(error)
-        except Exception as error:  # e.g. an invalid reply, or no action endpoint configured
-            reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        except ValidationError as error:  # its message would quote the reply, which may hold a record
+            reason = f"the reply is not an action server's: {error.validator!r} check failed at {error.json_path}"
+        except Exception as error:  # e.g. no action endpoint configured
+            reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
         finally:
             _action_call_limit.reset(token)
         logger.error("action %s failed in conversation %s (%s); replied that it can't look that up right now",

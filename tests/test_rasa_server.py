@@ -127,6 +127,13 @@ def test_an_untested_rasa_version_is_refused_in_one_line(monkeypatch):
         rasa_server.main()
 
 
+def test_the_action_timeout_is_4_seconds_unless_set(monkeypatch):
+    monkeypatch.delenv("ACTION_TIMEOUT", raising=False)
+    assert rasa_server.action_timeout() == 4.0
+    monkeypatch.setenv("ACTION_TIMEOUT", "2.5")
+    assert rasa_server.action_timeout() == 2.5
+
+
 def test_a_bad_action_timeout_is_refused(monkeypatch):
     monkeypatch.setenv("ACTION_TIMEOUT", "soon")
     with pytest.raises(SystemExit, match="ACTION_TIMEOUT"):
@@ -258,7 +265,7 @@ class FakeActionServer(BaseHTTPRequestHandler):
             "/good": (200, GOOD_REPLY),
             "/crash": (500, {"error": "records of S1004: A, B, C"}),  # a body that must never be logged
             "/reject": (400, {"action_name": "action_catalog_info", "error": "not now"}),
-            "/invalid": (200, {"events": "nope"}),
+            "/invalid": (200, {"events": "records of S1004: A, B, C"}),  # not a list of events
         }[self.path]
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -310,7 +317,7 @@ def test_the_polite_reply_is_domain_ymls_and_nginxs(domain, repo):
 
 @pytest.mark.parametrize("where, reason", [
     ("hung", "within 1 s"), ("closed", "Cannot connect"), ("fake/crash", "answered HTTP 500"),
-    ("fake/invalid", "ValidationError"),
+    ("fake/invalid", "the reply is not an action server's: 'type' check failed at $.events"),
 ])
 def test_a_failed_action_call_gets_the_polite_reply_in_time_and_one_log_line(
         patched, domain, action_servers, caplog, where, reason):

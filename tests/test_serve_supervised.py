@@ -37,6 +37,7 @@ def bot(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{tmp / 'records.db'}",
         "BOT_AUTH_SECRET": "supervised-secret-" + "x" * 40,
         "RASA_API_TOKEN": API_TOKEN,
+        "ACTION_TIMEOUT": "4",  # the default, whatever the caller's environment says
     }
     with serve(env) as running:
         yield running

@@ -9,6 +9,7 @@ CATALOG_PATH ?= data/catalog.yml
 SPACY_DIR := models/spacy-catalog
 MODEL := models/current.tar.gz
 TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml) data/rules.yml
+TRAINING_FILES += data/stories_i10.yml  # issue 10: the action-unavailable reply
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 

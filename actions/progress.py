@@ -23,7 +23,7 @@ from bot.resolve import find_program_in_text
 
 logger = logging.getLogger(__name__)
 
-LOOKUP_TIMEOUT_S = 4.0
+LOOKUP_TIMEOUT_S = 3.5  # below the Rasa server's 4 s limit on the whole action call (ACTION_TIMEOUT)
 UNAVAILABLE = "Sorry, I can't look up records right now. Please try again in a few minutes."
 
 

@@ -1,4 +1,5 @@
-"""The ``rasa`` command with speed fixes that change no answer.
+"""The ``rasa`` command with this project's fixes: speed fixes that change no answer (1-5), and a
+polite reply when an action call fails or takes too long (6).
 
 Profiling the served bot under load (py-spy on the Rasa server during ``make bench``'s REST load;
 README "Performance") showed where Rasa 3.6 spends its time on work whose outcome is known:
@@ -27,6 +28,19 @@ README "Performance") showed where Rasa 3.6 spends its time on work whose outcom
    with ``make bench``'s 10-user load, this cut the 95th-percentile answer time by about a fifth
    (README "Performance"). A slow action (a records lookup waiting on a slow database) never
    holds the turn: others are answered meanwhile.
+6. **Action calls that fail or take too long.** Rasa 3.6 waits up to five minutes for the action
+   server and, when the call fails, sends nothing at all (rasa#7630). Here an action call that
+   gets no answer within ``ACTION_TIMEOUT`` seconds (default 4), cannot connect, or fails in any
+   other way is answered with the domain's ``utter_action_unavailable`` response ("Sorry, I
+   can't look that up right now..."), a real bot message in the conversation; the message is
+   handled to its end as usual (its lock released, the conversation saved), and one log line
+   names the action and the reason. An action server's own refusal (HTTP 400, Rasa's
+   ``ActionExecutionRejection``) is passed on unchanged. Production mode keeps nginx's fallback
+   (``deploy/nginx.conf.template``) as the second line.
+
+The patches reach into Rasa's internals, so they apply only to the Rasa versions they were tested
+with (``TESTED_RASA_VERSIONS``): on another one the launcher refuses to start, in one line.
+``uninstall()`` takes them off again (tests do).
 
 Use it exactly like ``rasa``: ``python -m deploy.rasa_server run --model ...`` (scripts/serve.sh,
 scripts/serve_prod.sh, the browser tests and ``make shell`` do).
@@ -38,21 +52,28 @@ import contextvars
 import copy
 import functools
 import json
+import logging
 import os
 import sys
 import threading
 from collections import OrderedDict, deque
-from typing import Any, Callable, Deque, Dict, Optional, Text, Type
+from typing import Any, Callable, Deque, Dict, Hashable, List, Optional, Text, Tuple, Type
 
 import aiohttp
+import rasa
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
-from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
+
+logger = logging.getLogger("deploy.rasa_server")  # also when run as __main__
+
+# The Rasa versions these patches were checked against (each patched method read in its source).
+TESTED_RASA_VERSIONS = ("3.6.21",)
 
 # ---- 1. action-server replies -------------------------------------------------------------------
 
@@ -113,22 +134,24 @@ MESSAGE_OWN_KEYS = ("message_id", "metadata")
 
 
 class ParseCache:
-    """Least-recently-used parse results keyed by the exact message text."""
+    """Least-recently-used parse results keyed by the model and the exact message text (a model
+    replaced through the HTTP API never gets the old model's parses)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._results: "OrderedDict[str, Dict[Text, Any]]" = OrderedDict()
+        self._results: "OrderedDict[Tuple[Hashable, str], Dict[Text, Any]]" = OrderedDict()
 
-    def parse(self, text: str, run: Callable[[], Dict[Text, Any]]) -> Dict[Text, Any]:
-        if self.size <= 0 or not isinstance(text, str):
+    def parse(self, model: Hashable, text: str, run: Callable[[], Dict[Text, Any]]) -> Dict[Text, Any]:
+        if self.size <= 0 or not isinstance(text, str) or model is None:
             return run()
-        cached = self._results.get(text)
+        key = (model, text)
+        cached = self._results.get(key)
         if cached is not None:
-            self._results.move_to_end(text)
+            self._results.move_to_end(key)
             return copy.deepcopy(cached)
         result = run()
         # never hand another message's id or metadata to a later message
-        self._results[text] = copy.deepcopy({k: v for k, v in result.items() if k not in MESSAGE_OWN_KEYS})
+        self._results[key] = copy.deepcopy({k: v for k, v in result.items() if k not in MESSAGE_OWN_KEYS})
         if len(self._results) > self.size:
             self._results.popitem(last=False)
         return result
@@ -148,7 +171,8 @@ def caching_parse(original: Callable, cache: ParseCache) -> Callable:
     def parse(self: MessageProcessor, message, tracker, only_output_properties: bool = True):
         if not only_output_properties:  # full output carries the message's own fields and features
             return original(self, message, tracker, only_output_properties)
-        return cache.parse(message.text, lambda: original(self, message, tracker, only_output_properties))
+        model = getattr(self.model_metadata, "model_id", None)  # a fresh id for every trained model
+        return cache.parse(model, message.text, lambda: original(self, message, tracker, only_output_properties))
 
     return parse
 
@@ -288,19 +312,156 @@ def on_background_loop(request: Callable) -> Callable:
     return call
 
 
+# ---- 6. action calls that fail or take too long ----------------------------------------------
+
+ACTION_TIMEOUT_ENV, DEFAULT_ACTION_TIMEOUT_S = "ACTION_TIMEOUT", 4.0
+UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+# domain.yml's words, sent only if the model's domain lacks the response (a model trained before it
+# was added); production's nginx fallback says the same (a test keeps the three equal).
+UNAVAILABLE_TEXT = "Sorry, I can't look that up right now. Please try again in a few minutes."
+
+
+def action_timeout() -> float:
+    """Seconds the Rasa server waits for an action server's answer (``ACTION_TIMEOUT``, default 4)."""
+    raw = os.environ.get(ACTION_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_ACTION_TIMEOUT_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise SystemExit(f"{ACTION_TIMEOUT_ENV} must be a number of seconds above 0, got {raw!r}")
+    return seconds
+
+
+class ActionUnavailable(Exception):
+    """The action server did not answer in time or could not be used; the message says why."""
+
+
+# Set while a custom action is called: the time limit of that call's HTTP request.
+_action_call_limit: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("action_call_limit", default=None)
+
+
+def time_limited(request: Callable) -> Callable:
+    """``EndpointConfig.request`` within the time limit of the action call it is part of (if any),
+    its failures turned into :class:`ActionUnavailable` (except a 400: the action's own refusal)."""
+
+    @functools.wraps(request)
+    async def call(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
+        limit = _action_call_limit.get()
+        if limit is None:
+            return await request(self, *args, **kwargs)
+        try:
+            return await asyncio.wait_for(request(self, *args, **kwargs), limit)
+        except asyncio.TimeoutError:
+            raise ActionUnavailable(f"no answer from {self.url} within {limit:g} s") from None
+        except ClientResponseError as error:
+            if error.status == 400:  # Rasa turns it into ActionExecutionRejection
+                raise
+            raise ActionUnavailable(f"{self.url} answered HTTP {error.status}") from None  # never the body
+        except aiohttp.ClientError as error:
+            raise ActionUnavailable(f"{type(error).__name__}: {error}") from None
+
+    return call
+
+
+async def unavailable_reply(nlg: Any, tracker: Any, output_channel: Any) -> List[Event]:
+    """The ``utter_action_unavailable`` message, as the bot's reply in the conversation."""
+    message: Optional[Dict[Text, Any]] = None
+    try:
+        message = await nlg.generate(UNAVAILABLE_RESPONSE, tracker, output_channel.name())
+    except Exception as error:  # the apology must not fail too
+        logger.error("could not generate %s (%s); sending its default text", UNAVAILABLE_RESPONSE, error)
+    if not message or not message.get("text"):
+        message = {"text": UNAVAILABLE_TEXT}
+    message["utter_action"] = UNAVAILABLE_RESPONSE
+    return [create_bot_utterance(message)]
+
+
+def with_fallback(run: Callable) -> Callable:
+    """``RemoteAction.run`` within ``ACTION_TIMEOUT``; on any failure the polite reply instead of
+    Rasa's silence, and one log line with the action's name and the reason."""
+    limit = action_timeout()
+
+    @functools.wraps(run)
+    async def guarded(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Event]:
+        token = _action_call_limit.set(limit)
+        try:
+            return await run(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise
+        except ActionUnavailable as error:
+            reason = str(error)
+        except ValidationError as error:  # its message would quote the reply, which may hold a record
+            reason = f"the reply is not an action server's: {error.validator!r} check failed at {error.json_path}"
+        except Exception as error:  # e.g. no action endpoint configured
+            reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+        finally:
+            _action_call_limit.reset(token)
+        logger.error("action %s failed in conversation %s (%s); replied that it can't look that up right now",
+                     self.name(), getattr(tracker, "sender_id", "?"), reason)
+        return await unavailable_reply(nlg, tracker, output_channel)
+
+    return guarded
+
+
+# ---- installing and removing the patches ------------------------------------------------------
+
+_MISSING = object()
+_undo: List[Tuple[Any, str, Any]] = []  # (owner, attribute, its own value before, or _MISSING)
+_switch_interval_before: List[float] = []
+
+
+def check_rasa_version(version: Optional[str] = None) -> None:
+    """Refuse (one line) a Rasa version the patches were not tested against."""
+    version = version or rasa.__version__
+    if version not in TESTED_RASA_VERSIONS:
+        raise SystemExit(
+            f"deploy/rasa_server.py: its patches to Rasa were tested with Rasa {', '.join(TESTED_RASA_VERSIONS)}, "
+            f"not {version}; install the pinned version (make setup), or check each patch against "
+            f"Rasa {version} and add it to TESTED_RASA_VERSIONS"
+        )
+
+
+def _patch(owner: Any, name: str, value: Any) -> None:
+    _undo.append((owner, name, vars(owner).get(name, _MISSING)))
+    setattr(owner, name, value)
+
+
+def installed() -> bool:
+    return bool(_undo)
+
+
 def install() -> None:
-    """Apply the fixes (once, however often called)."""
-    if RemoteAction._validate_action_result is validate_action_result:
+    """Apply the fixes (once, however often called); refuse an untested Rasa version."""
+    if installed():
         return
-    RemoteAction._validate_action_result = validate_action_result
-    Event.resolve_by_type = staticmethod(resolve_by_type)
-    EndpointConfig.session = shared_session
-    EndpointConfig.request = giving_up_turn(on_background_loop(EndpointConfig.request))
+    check_rasa_version()
+    cache = ParseCache(nlu_cache_size())
+    fallback = with_fallback(RemoteAction.run)  # reads ACTION_TIMEOUT: a bad value stops here
+    _patch(RemoteAction, "_validate_action_result", validate_action_result)
+    _patch(RemoteAction, "run", fallback)
+    _patch(Event, "resolve_by_type", staticmethod(resolve_by_type))
+    _patch(EndpointConfig, "session", shared_session)
+    _patch(EndpointConfig, "request", giving_up_turn(time_limited(on_background_loop(EndpointConfig.request))))
+    _patch(MessageProcessor, "handle_message", taking_turns(MessageProcessor.handle_message))
+    _patch(MessageProcessor, "_parse_message_with_graph", caching_parse(MessageProcessor._parse_message_with_graph, cache))
+    _switch_interval_before.append(sys.getswitchinterval())
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    MessageProcessor.handle_message = taking_turns(MessageProcessor.handle_message)
-    MessageProcessor._parse_message_with_graph = caching_parse(
-        MessageProcessor._parse_message_with_graph, ParseCache(nlu_cache_size())
-    )
+
+
+def uninstall() -> None:
+    """Take every patch off again: Rasa's classes as they were before :func:`install`."""
+    while _undo:
+        owner, name, before = _undo.pop()
+        if before is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, before)
+    while _switch_interval_before:
+        sys.setswitchinterval(_switch_interval_before.pop())
+    _event_classes.clear()
 
 
 def main() -> None:

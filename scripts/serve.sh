@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Serve the bot in the foreground: the action server, the Rasa server (REST channel) and the
-# sample web page with the chat widget. All stop on Ctrl-C or SIGTERM.
+# sample web page with the chat widget, under a supervisor (deploy/supervisor.py) that starts a
+# server again when it exits (pause 1 s, doubling up to 30 s). All stop on Ctrl-C or SIGTERM.
 # Ports: ACTION_PORT (5055), RASA_PORT (5005), WEB_PORT (8080). SITE_ORIGIN: the website origin
 # allowed by CORS (default the sample page's). The Rasa HTTP API is on, behind RASA_API_TOKEN
-# (generated into var/rasa-api-token when unset).
+# (generated into var/rasa-api-token when unset). ACTION_TIMEOUT (4): seconds the Rasa server waits
+# for an action call before its polite reply (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -25,30 +27,23 @@ fi
 
 [ -f "$MODEL" ] || { echo "error: no trained model at $MODEL: run 'make train' (or 'make run')" >&2; exit 2; }
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap 'stop; exit 0' INT TERM
-trap stop EXIT
-
-"$BIN/rasa" run actions --actions actions --port "$ACTION_PORT" &
-pids+=($!)
+# One shell word per argument, for the supervisor's --run NAME COMMAND.
+words() { printf '%q ' "$@"; }
+servers=(--run "action server" "$(words "$BIN/rasa" run actions --actions actions --port "$ACTION_PORT")")
 # shellcheck disable=SC2086  # SITE_ORIGIN is a space-separated list of origins
-"$BIN/python" -m deploy.rasa_server run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
-  --endpoints endpoints.yml --cors $SITE_ORIGIN --enable-api --auth-token "$RASA_API_TOKEN" \
-  ${RASA_RUN_ARGS:-} &
-pids+=($!)
+servers+=(--run "Rasa server" "$(words "$BIN/python" -m deploy.rasa_server run --model "$MODEL" --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints endpoints.yml --cors $SITE_ORIGIN --enable-api \
+  --auth-token "$RASA_API_TOKEN" ${RASA_RUN_ARGS:-})")
 if [ -f web/server.py ]; then
-  "$BIN/python" web/server.py --port "$WEB_PORT" --rasa-url "${PUBLIC_RASA_URL:-http://localhost:${RASA_PORT}}" &
-  pids+=($!)
+  servers+=(--run "page server" "$(words "$BIN/python" web/server.py --port "$WEB_PORT" \
+    --rasa-url "${PUBLIC_RASA_URL:-http://localhost:${RASA_PORT}}")")
 fi
 
-# Tell the user how to talk to the bot once it answers.
-(
-  for _ in $(seq 1 240); do
+# Tell the user how to talk to the bot once it answers (and give up if the supervisor is gone).
+# Started as a grandchild, so no finished child is left for the supervisor to reap.
+( (
+  for _ in $(seq 1 480); do
+    kill -0 $$ 2>/dev/null || exit 0
     if curl -sf "http://127.0.0.1:${RASA_PORT}/" >/dev/null 2>&1; then
       cat <<MSG
 
@@ -65,9 +60,6 @@ MSG
     fi
     sleep 0.5
   done
-) &
-# Exit as soon as either server dies, so a crash is never a silent half-running bot.
-wait -n "${pids[@]}"
-status=$?
-echo "a server stopped (exit $status); stopping the other" >&2
-exit "$status"
+) & )
+# The supervisor takes this process's place (same pid): Ctrl-C or SIGTERM stops everything.
+exec "$BIN/python" -m deploy.supervisor --label serve "${servers[@]}"

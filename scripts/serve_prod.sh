@@ -15,7 +15,7 @@
 # The Rasa servers run like scripts/serve.sh's (CORS, HTTP API behind RASA_API_TOKEN), with
 # credentials.yml: the REST channel, with malformed request bodies refused with 400.
 #
-# Every server runs in the foreground under a small supervisor that restarts it when it exits
+# Every server runs in the foreground under deploy/supervisor.py, which restarts it when it exits
 # (as systemd or Kubernetes would); while run/NAME.down exists (NAME: rasa-1, rasa-2, actions-1,
 # actions-2, redis, nginx, web) it stays down. Ctrl-C or SIGTERM stops everything (PostgreSQL
 # with `pg_ctl stop -m fast`).
@@ -24,7 +24,8 @@
 # ACTION_PORT_1/2 5056/5057, PG_PORT 5433, REDIS_PORT 6380, WEB_PORT 8081.
 # Also: BOT_AUTH_SECRET (else the development secret), RASA_API_TOKEN (else generated into
 # PROD_DIR/rasa-api-token), SITE_ORIGIN (CORS), MODEL, RECORDS_URL, TICKET_LOCK_LIFETIME,
-# TRACKER_RETENTION_DAYS (delete conversations idle that long at start; unset: keep them all).
+# TRACKER_RETENTION_DAYS (delete conversations idle that long at start; unset: keep them all),
+# ACTION_TIMEOUT (4 s: the Rasa servers' own limit on an action call, below nginx's 4.5 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -180,54 +181,30 @@ nginx_cmd=(nginx -p "$PROD_DIR/" -e "$LOGS/nginx-error.log" -c "$PROD_DIR/nginx.
 "${nginx_cmd[@]}" -t -q || die "the generated $PROD_DIR/nginx.conf is not valid"
 
 # ---- Supervised servers ------------------------------------------------------------------------
-# supervise NAME CMD...: run CMD (log: logs/NAME.log, pid: run/NAME.pid) and start it again when
-# it exits, unless run/NAME.down exists. SIGTERM stops CMD (SIGKILL after 20 s) and the loop.
-supervise() {
-  local name=$1 child= status
-  shift
-  rm -f "$RUN/$name.pid"
-  trap 'on_term' TERM INT
-  on_term() {
-    if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
-      kill -TERM "$child" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.2; done
-      kill -KILL "$child" 2>/dev/null || true
-    fi
-    rm -f "$RUN/$name.pid"
-    exit 0
-  }
-  while :; do
-    if [ -e "$RUN/$name.down" ]; then sleep 0.5; continue; fi
-    "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
-    child=$!
-    echo "$child" > "$RUN/$name.pid"
-    status=0
-    wait "$child" || status=$?
-    child=
-    rm -f "$RUN/$name.pid"
-    log "$name exited (status $status); starting it again"
-    sleep 1
-  done
-}
-start() { supervise "$@" & sup_pids+=($!); }
-
-start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
-  --save "" --appendonly no --dir "$PROD_DIR/redis" --logfile "" --daemonize no
+# deploy/supervisor.py (as make run's) runs each server (log: logs/NAME.log, pid: run/NAME.pid) and
+# starts it again when it exits (pause 1 s, doubling up to 30 s), unless run/NAME.down exists.
+# SIGTERM stops every server (SIGKILL after 20 s) and the supervisor.
+words() { printf '%q ' "$@"; }  # one shell word per argument, for --run NAME COMMAND
+servers=(--run redis "$(words redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
+  --save "" --appendonly no --dir "$PROD_DIR/redis" --logfile "" --daemonize no)")
 for i in 1 2; do
   port_var=ACTION_PORT_$i
-  start "actions-$i" env SANIC_HOST=127.0.0.1 "$BIN/rasa" run actions --actions actions --port "${!port_var}"
+  servers+=(--run "actions-$i" "$(words env SANIC_HOST=127.0.0.1 "$BIN/rasa" run actions --actions actions --port "${!port_var}")")
 done
 for i in 1 2; do
   port_var=RASA_PORT_$i
   # shellcheck disable=SC2086  # SITE_ORIGIN is a space-separated list of origins
-  start "rasa-$i" "$BIN/python" -m deploy.rasa_server run --model "$MODEL" -i 127.0.0.1 --port "${!port_var}" \
-    --credentials credentials.yml --endpoints "$PROD_DIR/endpoints.yml" --cors $SITE_ORIGIN \
-    --enable-api --auth-token "$RASA_API_TOKEN" ${RASA_RUN_ARGS:-}
+  servers+=(--run "rasa-$i" "$(words "$BIN/python" -m deploy.rasa_server run --model "$MODEL" -i 127.0.0.1 \
+    --port "${!port_var}" --credentials credentials.yml --endpoints "$PROD_DIR/endpoints.yml" --cors $SITE_ORIGIN \
+    --enable-api --auth-token "$RASA_API_TOKEN" ${RASA_RUN_ARGS:-})")
 done
 if [ -f web/server.py ]; then
-  start web "$BIN/python" web/server.py --port "$WEB_PORT" --rasa-url "$PUBLIC_URL"
+  servers+=(--run web "$(words "$BIN/python" web/server.py --port "$WEB_PORT" --rasa-url "$PUBLIC_URL")")
 fi
-start nginx "${nginx_cmd[@]}"
+servers+=(--run nginx "$(words "${nginx_cmd[@]}")")
+rm -f "$RUN"/*.pid
+"$BIN/python" -m deploy.supervisor --label serve-prod --log-dir "$LOGS" --run-dir "$RUN" "${servers[@]}" </dev/null &
+sup_pids+=($!)
 
 # Tell the user how to talk to the bot once both Rasa servers answer through nginx.
 (

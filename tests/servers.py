@@ -1,4 +1,5 @@
-"""Start the real bot (`make serve`: action server + Rasa server) for end-to-end tests."""
+"""Start the real bot (`make serve`: action server, Rasa server and page server under the
+supervisor) for end-to-end tests, and find its servers' processes."""
 from __future__ import annotations
 
 import os
@@ -24,12 +25,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The servers of `make serve`, by a part of their command line (see scripts/serve.sh).
+SERVER_COMMANDS = {"action server": "run actions", "Rasa server": "deploy.rasa_server", "page server": "web/server.py"}
+
+
+def processes_in_group(group: int) -> Dict[int, str]:
+    """Process id -> command line of every live process in process group ``group`` (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+            if fields[0] == "Z" or int(fields[2]) != group:  # zombies are gone already
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue  # exited meanwhile
+    return found
+
+
 class Bot:
     """A running bot reachable through its REST webhook."""
 
-    def __init__(self, rasa_port: int, action_port: int) -> None:
+    def __init__(self, rasa_port: int, action_port: int, web_port: Optional[int] = None) -> None:
         self.url = f"http://127.0.0.1:{rasa_port}"
         self.action_url = f"http://127.0.0.1:{action_port}"
+        self.web_url = f"http://127.0.0.1:{web_port}" if web_port else None
+        self.process_group: Optional[int] = None  # `make serve`'s, set by serve()
+        self.make: Optional[subprocess.Popen] = None
+        self.log_path: Optional[Path] = None
+
+    def pid(self, server: str) -> int:
+        """The process id of one of `make serve`'s servers ("action server", "Rasa server", "page server")."""
+        part = SERVER_COMMANDS[server]
+        pids = [pid for pid, cmd in processes_in_group(self.process_group).items()
+                if part in cmd and "deploy.supervisor" not in cmd]
+        assert len(pids) == 1, f"{server}: expected one process, found {pids}"
+        return pids[0]
 
     def say(self, text: str, sender: Optional[str] = None, metadata: Optional[dict] = None) -> List[Dict]:
         body = {"sender": sender or f"test-{uuid.uuid4().hex}", "message": text}
@@ -46,14 +80,23 @@ class Bot:
 @contextmanager
 def serve(env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
     """Run `make serve` on free ports until the block ends; stop it with SIGTERM."""
-    rasa_port, action_port = free_port(), free_port()
-    full_env = {**os.environ, **(env or {}), "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port)}
-    log = open(REPO / "reports" / f"serve-{rasa_port}.log", "w") if (REPO / "reports").is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"], cwd=REPO, env=full_env,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    bot = Bot(rasa_port, action_port)
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    bot = Bot(rasa_port, action_port, web_port)
+    full_env = {
+        **os.environ, "PUBLIC_RASA_URL": bot.url, **(env or {}),
+        "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "WEB_PORT": str(web_port),
+        "ACTION_ENDPOINT_URL": f"{bot.action_url}/webhook",
+    }
+    (REPO / "reports").mkdir(exist_ok=True)
+    bot.log_path = REPO / "reports" / f"serve-{rasa_port}.log"
+    # MODEL on make's command line: the Makefile's own MODEL would override one from the environment
+    model = [f"MODEL={full_env['MODEL']}"] if "MODEL" in (env or {}) else []
+    with open(bot.log_path, "w") as log:
+        proc = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", *model], cwd=REPO, env=full_env,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    bot.process_group, bot.make = proc.pid, proc
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
@@ -69,11 +112,18 @@ def serve(env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
             time.sleep(1)
         yield bot
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass  # a test stopped it already
+        deadline = time.monotonic() + 30
+        while (proc.poll() is None or processes_in_group(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.3)  # until make, the supervisor and every server have stopped
+        if proc.poll() is None or processes_in_group(proc.pid):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             proc.wait()
 
 

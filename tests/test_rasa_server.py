@@ -78,10 +78,72 @@ def test_store_keeps_conversations_and_never_the_sign_in_token(domain, tmp_path,
     assert list(asyncio.run(store.keys())) == ["student-1"]
 
 
+# --- launcher: installing and removing the patches -------------------------------------------
+
+@pytest.fixture
+def patched(monkeypatch):
+    """The launcher's patches on Rasa's classes for one test, taken off again after it."""
+    monkeypatch.setenv("ACTION_TIMEOUT", "1")
+    rasa_server.install()
+    yield
+    rasa_server.uninstall()
+
+
+def rasa_parts():
+    from rasa.core.processor import MessageProcessor
+    from rasa.utils.endpoints import EndpointConfig
+
+    return [RemoteAction.run, RemoteAction._validate_action_result, vars(Event)["resolve_by_type"],
+            EndpointConfig.session, EndpointConfig.request, MessageProcessor.handle_message,
+            MessageProcessor._parse_message_with_graph]
+
+
+def test_uninstall_leaves_rasa_as_it_was():
+    import sys
+
+    before, interval = rasa_parts(), sys.getswitchinterval()
+    rasa_server.install()
+    try:
+        rasa_server.install()  # twice: still one layer of patches
+        assert all(a is not b for a, b in zip(before, rasa_parts()))
+    finally:
+        rasa_server.uninstall()
+    assert all(a is b for a, b in zip(before, rasa_parts())) and sys.getswitchinterval() == interval
+    assert not rasa_server.installed()
+
+
+def test_an_untested_rasa_version_is_refused_in_one_line(monkeypatch):
+    import rasa
+
+    before = rasa_parts()
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(SystemExit) as refused:
+        rasa_server.install()
+    message = str(refused.value)
+    assert "3.7.0" in message and "3.6.21" in message and "\n" not in message
+    assert rasa_parts() == before and not rasa_server.installed()  # nothing was patched
+    monkeypatch.setattr("sys.argv", ["rasa", "--version"])
+    with pytest.raises(SystemExit, match="3.7.0"):  # the command itself refuses to start
+        rasa_server.main()
+
+
+def test_the_action_timeout_is_4_seconds_unless_set(monkeypatch):
+    monkeypatch.delenv("ACTION_TIMEOUT", raising=False)
+    assert rasa_server.action_timeout() == 4.0
+    monkeypatch.setenv("ACTION_TIMEOUT", "2.5")
+    assert rasa_server.action_timeout() == 2.5
+
+
+def test_a_bad_action_timeout_is_refused(monkeypatch):
+    monkeypatch.setenv("ACTION_TIMEOUT", "soon")
+    with pytest.raises(SystemExit, match="ACTION_TIMEOUT"):
+        rasa_server.install()
+    assert not rasa_server.installed()
+
+
 # --- launcher: action-server reply check --------------------------------------------------------
 
-def test_valid_replies_pass_and_invalid_ones_fail_as_in_rasa():
-    rasa_server.install()
+def test_valid_replies_pass_and_invalid_ones_fail_as_in_rasa(patched):
     good = {"events": [SlotSet("student_id", "S1004").as_dict()], "responses": [{"text": "hi"}]}
     for _ in range(2):  # the second time from the remembered result
         assert RemoteAction._validate_action_result(None, good) is True
@@ -93,8 +155,7 @@ def test_valid_replies_pass_and_invalid_ones_fail_as_in_rasa():
             RemoteAction._validate_action_result(None, bad)
 
 
-def test_event_classes_resolve_as_before():
-    rasa_server.install()
+def test_event_classes_resolve_as_before(patched):
     assert Event.resolve_by_type("slot") is SlotSet
     assert Event.resolve_by_type("user") is UserUttered
     assert Event.resolve_by_type("no-such-event", SlotSet) is SlotSet
@@ -115,15 +176,15 @@ def test_parse_cache_returns_equal_independent_results_and_runs_each_text_once()
                     "message_id": f"id-{len(runs)}"}
         return go
 
-    first = cache.parse("price?", run("price?"))
-    second = cache.parse("price?", run("price?"))
+    first = cache.parse("model-1", "price?", run("price?"))
+    second = cache.parse("model-1", "price?", run("price?"))
     assert runs == ["price?"]
     assert second["intent"] == first["intent"] and "message_id" not in second  # never another message's id
     second["intent"]["name"] = "changed"  # callers may change their copy...
-    assert cache.parse("price?", run("price?"))["intent"]["name"] == "faq_fees"  # ...not the cache
-    cache.parse("hi", run("hi"))
-    cache.parse("bye", run("bye"))  # size 2: "price?" (least recently used) goes
-    cache.parse("price?", run("price?"))
+    assert cache.parse("model-1", "price?", run("price?"))["intent"]["name"] == "faq_fees"  # ...not the cache
+    cache.parse("model-1", "hi", run("hi"))
+    cache.parse("model-1", "bye", run("bye"))  # size 2: "price?" (least recently used) goes
+    cache.parse("model-1", "price?", run("price?"))
     assert runs == ["price?", "hi", "bye", "price?"]
 
 
@@ -131,8 +192,178 @@ def test_parse_cache_size_zero_turns_it_off():
     cache = rasa_server.ParseCache(size=0)
     runs = []
     for _ in range(3):
-        cache.parse("hi", lambda: runs.append(1) or {"text": "hi"})
+        cache.parse("model-1", "hi", lambda: runs.append(1) or {"text": "hi"})
     assert len(runs) == 3
+
+
+TINY_CONFIG = """
+recipe: default.v1
+language: en
+assistant_id: parse-cache-test
+pipeline:
+  - name: KeywordIntentClassifier
+policies: []
+"""
+
+
+@pytest.fixture(scope="module")
+def two_models(tmp_path_factory):
+    """Two small NLU models that understand "hello there" differently."""
+    from rasa.model_training import train_nlu
+
+    folder = tmp_path_factory.mktemp("models")
+    (folder / "config.yml").write_text(TINY_CONFIG)
+    paths = []
+    for name, intent in (("first", "greet"), ("second", "goodbye")):
+        other = "goodbye" if intent == "greet" else "greet"
+        data = folder / f"{name}.yml"
+        data.write_text(f'version: "3.1"\nnlu:\n- intent: {intent}\n  examples: |\n    - hello there\n    - hello'
+                        f'\n- intent: {other}\n  examples: |\n    - see you\n    - later\n')
+        paths.append(train_nlu(str(folder / "config.yml"), str(data), str(folder), fixed_model_name=name))
+    return paths
+
+
+def test_a_replaced_model_never_gets_the_old_models_parses(patched, two_models):
+    """What the HTTP API's PUT /model does: a new processor with the other model, same server."""
+    from rasa.core.agent import Agent
+
+    first, second = two_models
+    agent = Agent.load(first)
+    parse = lambda: asyncio.run(agent.parse_message("hello there"))["intent"]["name"]  # noqa: E731
+    assert parse() == "greet" and parse() == "greet"  # the second one from the cache
+    agent.load_model(second)
+    assert parse() == "goodbye"
+    agent.load_model(first)
+    assert parse() == "greet"
+
+
+# --- launcher: action calls that fail or take too long -------------------------------------------
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from rasa.core.actions.action import ActionExecutionRejection  # noqa: E402
+from rasa.core.channels import CollectingOutputChannel  # noqa: E402
+from rasa.shared.core.events import BotUttered  # noqa: E402
+from rasa.utils.endpoints import EndpointConfig  # noqa: E402
+
+GOOD_REPLY = {"events": [SlotSet("credential", "disaster-readiness").as_dict()],
+              "responses": [{"text": "Disaster Readiness has three courses."}]}
+
+
+class FakeActionServer(BaseHTTPRequestHandler):
+    """/good answers like an action server, /crash with 500, /reject with a 400 rejection, /invalid
+    with a reply that is not an action server's."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        status, body = {
+            "/good": (200, GOOD_REPLY),
+            "/crash": (500, {"error": "records of S1004: A, B, C"}),  # a body that must never be logged
+            "/reject": (400, {"action_name": "action_catalog_info", "error": "not now"}),
+            "/invalid": (200, {"events": "records of S1004: A, B, C"}),  # not a list of events
+        }[self.path]
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def action_servers():
+    """Base URLs: a fake action server, a port that accepts and never answers, a closed port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeActionServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(64)  # connections complete in the backlog and are never read, like a stopped server
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    yield {"fake": f"http://127.0.0.1:{server.server_address[1]}", "hung": f"http://127.0.0.1:{hung.getsockname()[1]}",
+           "closed": f"http://127.0.0.1:{closed.getsockname()[1]}"}
+    server.shutdown()
+    hung.close()
+    closed.close()
+
+
+def call_action(domain, url: str):
+    """Run action_catalog_info as the Rasa server does, against ``url``; (events, seconds)."""
+    tracker = DialogueStateTracker.from_events("visitor-7", [ActionExecuted("action_listen")])
+    action = RemoteAction("action_catalog_info", EndpointConfig(url))
+    started = time.monotonic()
+    events = asyncio.run(action.run(CollectingOutputChannel(), CatalogNLG(domain=domain), tracker, domain))
+    return events, time.monotonic() - started
+
+
+def failures_logged(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "deploy.rasa_server" and r.levelno >= logging.ERROR]
+
+
+def test_the_polite_reply_is_domain_ymls_and_nginxs(domain, repo):
+    assert domain.responses["utter_action_unavailable"] == [{"text": rasa_server.UNAVAILABLE_TEXT}]
+    template = (repo / "deploy" / "nginx.conf.template").read_text()
+    fallback = template.split("location @actions_unavailable")[1].split("return 200 '")[1].split("';")[0]
+    assert json.loads(fallback.replace("\\'", "'"))["responses"] == [{"text": rasa_server.UNAVAILABLE_TEXT}]
+
+
+@pytest.mark.parametrize("where, reason", [
+    ("hung", "within 1 s"), ("closed", "Cannot connect"), ("fake/crash", "answered HTTP 500"),
+    ("fake/invalid", "the reply is not an action server's: 'type' check failed at $.events"),
+])
+def test_a_failed_action_call_gets_the_polite_reply_in_time_and_one_log_line(
+        patched, domain, action_servers, caplog, where, reason):
+    server, _, path = where.partition("/")
+    events, took = call_action(domain, f"{action_servers[server]}/{path or 'webhook'}")
+    assert [type(e) for e in events] == [BotUttered]
+    assert events[0].text == rasa_server.UNAVAILABLE_TEXT  # domain.yml's response, a real bot message
+    assert took < 5
+    logged = failures_logged(caplog)
+    assert len(logged) == 1, logged
+    assert "action_catalog_info" in logged[0] and "visitor-7" in logged[0] and reason in logged[0]
+    assert "S1004" not in caplog.text  # never the action server's answer body
+
+
+def test_a_working_action_server_is_answered_as_before_and_a_rejection_passes_through(
+        patched, domain, action_servers, caplog):
+    events, _ = call_action(domain, f"{action_servers['fake']}/good")
+    assert [e.text for e in events if isinstance(e, BotUttered)] == ["Disaster Readiness has three courses."]
+    assert SlotSet("credential", "disaster-readiness") in events
+    with pytest.raises(ActionExecutionRejection):  # Rasa then lets another policy act, as before
+        call_action(domain, f"{action_servers['fake']}/reject")
+    assert failures_logged(caplog) == []
+
+
+def test_after_a_timed_out_action_call_the_turn_is_free_and_other_calls_have_no_limit(patched, action_servers):
+    async def scenario():
+        from rasa.core.processor import MessageProcessor
+
+        async def a_message(processor, message):  # a message whose action server hangs
+            tracker = DialogueStateTracker.from_events("visitor-8", [ActionExecuted("action_listen")])
+            action = RemoteAction("action_catalog_info", EndpointConfig(action_servers["hung"]))
+            return await action.run(CollectingOutputChannel(), CatalogNLG(domain=None), tracker, None)
+
+        handle = rasa_server.taking_turns(a_message)
+        events = await asyncio.wait_for(handle(None, "hung"), 5)
+        assert events[0].text == rasa_server.UNAVAILABLE_TEXT  # the default words: no domain here
+        assert not rasa_server._turns.busy  # nothing left holding the turn
+        await asyncio.wait_for(rasa_server._turns.acquire(False), 1)
+        rasa_server._turns.release()
+        # a request that is not an action call keeps Rasa's own (long) limit
+        call = asyncio.ensure_future(EndpointConfig(action_servers["hung"]).request(timeout=30))
+        await asyncio.sleep(1.5)
+        assert not call.done()
+        call.cancel()
+
+    asyncio.run(scenario())
 
 
 # --- launcher: taking turns -------------------------------------------------------------------
@@ -181,9 +412,8 @@ def test_a_waiter_cancelled_just_before_the_turn_is_released_loses_nothing():
     asyncio.run(scenario())
 
 
-def test_endpoint_calls_give_up_the_turn_while_waiting():
+def test_endpoint_calls_give_up_the_turn_while_waiting(patched):
     async def scenario():
-        rasa_server.install()
         from rasa.core.processor import MessageProcessor  # patched by install()
         from rasa.utils.endpoints import EndpointConfig
 

@@ -1,9 +1,10 @@
 """Helpers of the browser tests: the real servers (action server, Rasa, web page) and headless
 Chromium. The fixtures that use them are in conftest.py.
 
-The servers start once per session as separate processes on free ports, with a temporary SQLite
-records database holding the sample cohort and a test signing secret, so one test can stop and
-restart the Rasa server alone. Chromium and ChromeDriver are Debian's (`/usr/bin/chromium`,
+The servers are `make serve`'s (tests/servers.py), started once per session on free ports, with a
+temporary SQLite records database holding the sample cohort, a conversation store of their own and
+a test signing secret; a test can kill the Rasa server and watch the supervisor start it again.
+(``Server`` runs one extra server alone.) Chromium and ChromeDriver are Debian's (`/usr/bin/chromium`,
 `/usr/bin/chromedriver`); when missing they are installed with apt-get, and if that fails the
 tests fail — nothing downloads a browser or a driver of its own.
 """
@@ -90,11 +91,11 @@ class Server:
 
 
 class Stack:
-    """The three servers of the bot and the URLs a browser uses."""
+    """`make serve`'s servers (``servers.Bot``) and the URLs a browser uses."""
 
-    def __init__(self, action: Server, rasa: Server, web: Server, rasa_url: str, web_url: str) -> None:
-        self.action, self.rasa, self.web = action, rasa, web
-        self.rasa_url, self.web_url = rasa_url, web_url
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.rasa_url, self.web_url = bot.url, bot.web_url
 
     def warm_up(self) -> None:
         """Answer one message end to end, so that first-message latency never meets the
@@ -109,11 +110,27 @@ class Stack:
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the bot gave no answer while warming up; Rasa log:\n{self.rasa.log_tail()}")
+                raise RuntimeError(f"the bot gave no answer while warming up; see {self.bot.log_path}")
             time.sleep(1)
 
-    def restart_rasa(self) -> None:
-        self.rasa.start().wait_ready()
+    def kill_rasa(self) -> int:
+        """SIGKILL the Rasa server (the supervisor starts it again); its process id."""
+        pid = self.bot.pid("Rasa server")
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def wait_for_rasa_restart(self, old_pid: int) -> None:
+        """Until the supervisor's new Rasa server answers a message."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                if self.bot.pid("Rasa server") != old_pid and requests.get(f"{self.rasa_url}/", timeout=3).ok:
+                    break
+            except (AssertionError, requests.RequestException):
+                pass  # not started yet, or not answering yet
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Rasa server was not started again in time; see {self.bot.log_path}")
+            time.sleep(1)
         self.warm_up()
 
 

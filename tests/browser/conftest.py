@@ -13,6 +13,7 @@ import pytest
 from browserkit import (
     BIN, CHROMIUM, REPO, REPORTS, SECRET, Server, Stack, ensure_chromium, free_port, make_driver,
 )
+from servers import serve
 
 
 @pytest.fixture(scope="session")
@@ -29,60 +30,33 @@ def reports_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, reports_dir) -> Stack:
-    """Action server, Rasa server and web page server on free ports, started once."""
+    """`make serve` (action server, Rasa server and page server under the supervisor) on free
+    ports, started once, with development sign-in on."""
     tmp = tmp_path_factory.mktemp("browser-stack")
     model = tmp / "model.tar.gz"
     shutil.copyfile(REPO / "models" / "current.tar.gz", model)  # a retrain may replace the original
     env = {
-        **os.environ,
+        "MODEL": str(model),
         "DATABASE_URL": f"sqlite:///{tmp / 'records.db'}",
         "BOT_AUTH_SECRET": SECRET,
-        # what endpoints.yml reads: a conversation store of its own, one Rasa server
+        "BOT_DEV_LOGIN": "1",
+        # what endpoints.yml reads: a conversation store of its own (it outlives a Rasa restart)
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "LOCK_STORE_TYPE": "in_memory",
-        "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": "6379",
+        "RASA_API_TOKEN": "browser-api-token-" + "t" * 16,
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
         "RASA_TELEMETRY_ENABLED": "false",  # no calls home from the test servers
     }
-    env.pop("BOT_DEV_LOGIN", None)
     subprocess.run(
         [str(BIN / "python"), "-m", "bot", "import", "--students", "data/sample/students.csv",
          "--enrollments", "data/sample/enrollments.csv"],
-        cwd=REPO, env=env, check=True, capture_output=True,
+        cwd=REPO, env={**os.environ, **env}, check=True, capture_output=True,
     )
-    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    web_url = f"http://127.0.0.1:{web_port}"
-    origins = [f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"]
-    action = Server(
-        "action-server", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        env, f"http://127.0.0.1:{action_port}/health", reports_dir,
-    )
-    rasa = Server(
-        "rasa",
-        [str(BIN / "python"), "-m", "deploy.rasa_server", "run", "--model", str(model), "--port", str(rasa_port),
-         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *origins],
-        {**env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
-        f"{rasa_url}/", reports_dir,
-    )
-    web = Server(
-        "web", [str(BIN / "python"), "web/server.py", "--port", str(web_port), "--rasa-url", rasa_url],
-        {**env, "BOT_DEV_LOGIN": "1"}, f"{web_url}/config.json", reports_dir,
-    )
-    servers = [action, rasa, web]
-    try:
-        for server in servers:
-            server.start()
-        for server in servers:
-            server.wait_ready()
-        running = Stack(action, rasa, web, rasa_url, web_url)
+    with serve(env) as bot:
+        running = Stack(bot)
         running.warm_up()
         yield running
-    finally:
-        for server in reversed(servers):
-            server.stop()
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button, catalog_or_apologise, credential_asked, entity_values, intent_name
-from bot.answers import course_answer, credential_answer, join_words
-from bot.resolve import find_course_codes
+from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values, intent_name
+from bot.answers import course_answer, course_list_answer, credential_answer, fits, join_words, program_index_link
+from bot.resolve import find_course_codes, likely_credentials
 
 ASPECTS = {
     "credential_courses": "courses",
@@ -36,7 +36,7 @@ class ActionCatalogInfo(Action):
                 dispatcher.utter_message(text=course_answer(catalog, code))
             if not known:
                 unknown = f"I don't know {join_words(codes)}. " if codes else "Which course do you mean? "
-                dispatcher.utter_message(text=unknown + "The catalog's courses are: " + join_words(list(catalog.courses)) + ".")
+                dispatcher.utter_message(text=unknown + course_list_answer(catalog, codes))
             return []
 
         aspect = ASPECTS.get(intent, "courses")
@@ -51,8 +51,17 @@ class ActionCatalogInfo(Action):
                 buttons=[button(f"Yes, {cred.name}", intent, {"credential": cred.name})],
             )
             return []
+        names = [c.name for c in catalog.credentials]
+        if len(names) <= MAX_BUTTONS and fits(names):
+            question = "Which micro-credential do you mean? We offer: " + join_words(names) + "."
+            offered = list(catalog.credentials)
+        else:  # the likeliest few, and how to find the others
+            offered = likely_credentials(text, catalog)[:MAX_BUTTONS]
+            question = (
+                f"Which micro-credential do you mean? We offer {len(names)} — type its name, or find it "
+                f"in the {program_index_link(catalog)}." + (" Is it one of these?" if offered else "")
+            )
         dispatcher.utter_message(
-            text="Which micro-credential do you mean? We offer: " + join_words([c.name for c in catalog.credentials]) + ".",
-            buttons=[button(c.name, intent, {"credential": c.name}) for c in catalog.credentials],
+            text=question, buttons=[button(c.name, intent, {"credential": c.name}) for c in offered] or None
         )
         return []

@@ -13,6 +13,9 @@ from bot.errors import BotError
 logger = logging.getLogger(__name__)
 
 SORRY = "Sorry, I can't answer that right now. Please try again in a moment."
+#: At most this many buttons in one message: a longer choice offers the likeliest ones and
+#: says how to narrow it (type a name, or look in the Program Index).
+MAX_BUTTONS = 8
 
 
 def catalog_or_apologise(dispatcher: CollectingDispatcher) -> Optional[Catalog]:
@@ -44,7 +47,12 @@ def credential_asked(tracker: Tracker, catalog: Catalog) -> Match:
     the text, else — for a follow-up like "and what level is it?" — the one discussed last."""
     named = entity_values(tracker, "credential")
     text = tracker.latest_message.get("text") or ""
-    match = resolve_credential(named[0], catalog) if named else find_credential_in_text(text, catalog)
+    in_text = find_credential_in_text(text, catalog)
+    match = resolve_credential(named[0], catalog) if named else in_text
+    if match.credential is not None and in_text.suggestion not in (None, match.credential):
+        # the recognised name is part of a longer one written with a typo: "stratgeic human
+        # resources" holds the alias "human resources", but means Strategic Human Resources
+        match = in_text
     if match.credential is None and match.suggestion is None and not named:
         match = resolve_credential(tracker.get_slot("credential"), catalog)
     return match

@@ -13,13 +13,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button, catalog_or_apologise, credential_asked, entity_values
+from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values
 from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
-from bot.answers import join_words
+from bot.answers import fits, program_index_link, some_of
 from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
 from bot.progress import programs
-from bot.resolve import find_program_in_text
+from bot.resolve import find_program_in_text, likely_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class ActionCheckProgress(Action):
         remember = [SlotSet("student_id", subject)] if identity.role == "advisor" else []
         try:
             if match.credential is None:
-                return remember + await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask)
+                return remember + await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask, text)
             reply = await disclose_in_thread(progress_reply, identity, subject, match.credential, catalog)
         except Exception as exc:  # noqa: BLE001 - any database failure gets the same apology
             logger.error("progress lookup failed: %s", type(exc).__name__)
@@ -96,7 +96,7 @@ class ActionCheckProgress(Action):
         say(dispatcher, reply)
         return remember + [SlotSet("credential", match.credential.name)]
 
-    async def _ask_which(self, dispatcher, identity: Identity, subject: str, catalog, suggestion, ask) -> list:
+    async def _ask_which(self, dispatcher, identity: Identity, subject: str, catalog, suggestion, ask, text) -> list:
         if suggestion is not None:
             dispatcher.utter_message(
                 text=f"Did you mean {suggestion.name}?",
@@ -104,12 +104,18 @@ class ActionCheckProgress(Action):
             )
             return []
         mine = await in_thread(credentials_with_attempts, identity, subject, catalog)
-        ordered = mine + [c for c in catalog.credentials if c not in mine]
         who = "You have" if identity.role == "student" else f"{subject} has"
-        hint = f" {who} courses in {join_words([c.name for c in mine])}." if mine else ""
+        hint = f" {who} courses in {some_of([c.name for c in mine], 'micro-credentials')}." if mine else ""
+        names = [c.name for c in catalog.credentials]
+        if len(names) <= MAX_BUTTONS and fits(names):
+            ordered = mine + [c for c in catalog.credentials if c not in mine]
+        else:  # the student's own first, then names like the message's words, and how to find others
+            ordered = list({c.id: c for c in mine + likely_credentials(text, catalog)}.values())[:MAX_BUTTONS]
+            how = "Tap one or type its name" if ordered else "Type its name"
+            hint += f" {how} (the {program_index_link(catalog)} lists all {len(names)})."
         dispatcher.utter_message(
             text="Which micro-credential should I check?" + hint,
-            buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in ordered],
+            buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in ordered] or None,
         )
         return []
 
@@ -129,9 +135,10 @@ class ActionStackingReport(Action):
         program = find_program_in_text(" ".join(entity_values(tracker, "program")) or text, known)
         if program is None:
             ask = {"student_id": subject} if identity.role == "advisor" else {}
+            offered, hint = await self._likely_programs(identity, subject, catalog, known)
             dispatcher.utter_message(
-                text="Toward which certificate or degree?",
-                buttons=[button(p, "stacking_report", {**ask, "program": p}) for p in known],
+                text="Toward which certificate or degree?" + hint,
+                buttons=[button(p, "stacking_report", {**ask, "program": p}) for p in offered] or None,
             )
             return []
         try:
@@ -142,3 +149,18 @@ class ActionStackingReport(Action):
             return []
         say(dispatcher, reply)
         return []
+
+    async def _likely_programs(self, identity: Identity, subject: str, catalog: Catalog,
+                               known: List[str]) -> Tuple[List[str], str]:
+        """The programs to offer as buttons and a hint: all when they are few, else those the
+        student's credentials stack into (they have courses in them) and how to name another."""
+        if len(known) <= MAX_BUTTONS:
+            return known, ""
+        try:
+            mine = await in_thread(credentials_with_attempts, identity, subject, catalog)
+        except Exception as exc:  # noqa: BLE001 - the buttons are only a shortcut
+            logger.error("lookup for program buttons failed: %s", type(exc).__name__)
+            mine = []
+        offered = list(dict.fromkeys(p for c in mine for p in c.stacks_into))[:MAX_BUTTONS]
+        how = "Tap one or type its name" if offered else "Type its name"
+        return offered, f" {how}, e.g. \"{(offered or known)[0]}\" ({len(known)} programs accept micro-credential courses)."

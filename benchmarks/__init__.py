@@ -1,2 +1,2 @@
 """`make bench`: NLU figures, chat latency/throughput against a stock `rasa init` bot, training
-time and server memory. Run as ``python -m benchmarks``; prints figures, writes under reports/."""
+time, server memory, and the catalog's load and name-matching times at real size. Run as ``python -m benchmarks``; prints figures, writes under reports/."""

@@ -15,6 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from benchmarks.catalog_size import catalog_figures  # noqa: E402
 from benchmarks.load import run_load  # noqa: E402
 from benchmarks.prod_load import prod_figures  # noqa: E402
 from benchmarks.records import records_figures  # noqa: E402
@@ -135,6 +136,7 @@ def main() -> None:
     nlu_figures()
     training_time()
     records_figures()
+    catalog_figures()
     print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
     with tempfile.TemporaryDirectory() as tmp, serve(sample_records_env(tmp)) as bot:
         ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")

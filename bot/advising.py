@@ -70,12 +70,14 @@ def _record(identity: Identity, student_id: str) -> "StudentRecord | Reply":
 
 
 def credentials_with_attempts(identity: Identity, student_id: str, catalog: Catalog) -> List[Credential]:
-    """The catalog's credentials in which the student has any attempt (for suggestion buttons)."""
+    """The catalog's credentials in which the student has any attempt (for suggestion buttons),
+    those with the most of their courses taken first."""
     record = _record(identity, student_id)
     if isinstance(record, Reply):
         return []
     taken = {a.course for a in record.attempts}
-    return [c for c in catalog.credentials if taken & set(c.course_codes)]
+    mine = [c for c in catalog.credentials if taken & set(c.course_codes)]
+    return sorted(mine, key=lambda c: -len(taken & set(c.course_codes)))
 
 
 class Abandoned(Exception):

@@ -3,12 +3,24 @@
 - :func:`answer_context`: the values the FAQ answers' ``{placeholders}`` (responses in
   ``domain.yml``) are filled with.
 - Catalog answers: courses, level, launch term and stacking of a credential, one course's facts.
+
+Answers stay short for a catalog of any size: a list of names is written out in full only while
+it is short (:func:`fits`); a longer one becomes counts, a few examples and a pointer to the
+Program Index or to asking about one by name.
 """
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from bot.catalog import Catalog, ChooseGroup, Credential
+
+#: A list of names is written out in full up to this many names and LIST_CHARS characters.
+LIST_NAMES = 8
+LIST_CHARS = 400
+#: A list of course codes (shorter than names) is written out in full up to this many.
+LIST_CODES = 24
+#: How many names a summarised list gives as examples.
+EXAMPLES = 4
 
 
 def join_words(items: List[str], last: str = "and") -> str:
@@ -16,6 +28,36 @@ def join_words(items: List[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def fits(items: Sequence[str], most: int = LIST_NAMES) -> bool:
+    """Whether a list is short enough to be written out in full in a chat message."""
+    return len(items) <= most and len(join_words(list(items))) <= LIST_CHARS
+
+
+def examples(items: Sequence[str], count: int = EXAMPLES) -> List[str]:
+    """``count`` items spread evenly over the list (a catalog lists its credentials by
+    department, so this gives varied examples), preferring names without "and" (they read
+    better in a list)."""
+    plain = [item for item in items if " and " not in item]
+    items = plain if len(plain) >= count else list(items)
+    if len(items) <= count:
+        return list(items)
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+def some_of(items: Sequence[str], noun: str, most: int = LIST_NAMES) -> str:
+    """All the items when the list is short (``"A, B and C"``), else the count and a few:
+    ``"12 courses, such as A, B, C and D"``."""
+    if fits(items, most):
+        return join_words(list(items))
+    return f"{len(items)} {noun}, such as {join_words(examples(items))}"
+
+
+def program_index_link(catalog: Catalog) -> str:
+    """The Program Index as a link (``[Program Index](url)``), or its name without a URL."""
+    return _link(catalog, "program_index", "Program Index")
 
 
 def courses_needed(cred: Credential) -> int:
@@ -43,7 +85,8 @@ def answer_context(catalog: Catalog) -> Dict[str, str]:
     creds = catalog.credentials
     levels = [lv for lv in ("undergraduate", "graduate") if lv in catalog.levels]
     sizes = sorted({courses_needed(c) for c in creds})
-    consent = [code for code, course in catalog.courses.items() if course.consent_required]
+    consent = [f"{code} ({course.title})" for code, course in catalog.courses.items() if course.consent_required]
+    index = program_index_link(catalog)
     example = _stacking_example(catalog)
     if catalog.transfer_credit:
         transfer_rule = (
@@ -64,7 +107,7 @@ def answer_context(catalog: Catalog) -> Dict[str, str]:
         "contact_email": catalog.contact_email,
         "program_start_term": str(catalog.program_start_term),
         "apply_link": _link(catalog, "apply", "Apply Today"),
-        "program_index_link": _link(catalog, "program_index", "Program Index"),
+        "program_index_link": index,
         "verification_link": _link(catalog, "verification", "verification page"),
         "grade_summary": "; ".join(f"{lv}: {level_rule(catalog, lv)}" for lv in levels),
         "grade_details": " ".join(
@@ -74,16 +117,71 @@ def answer_context(catalog: Catalog) -> Dict[str, str]:
         ),
         "max_stack_credits": f"{catalog.max_stack_credits:g}",
         "max_credit_age_years": str(catalog.max_credit_age_years),
-        "credential_list": join_words([f"{c.name} ({c.level})" for c in creds]),
-        "undergraduate_list": join_words([c.name for c in catalog.credentials_of_level("undergraduate")]) or "none at the moment",
-        "launch_terms": "; ".join(f"{c.name}: {c.launch_term}" for c in creds),
-        "consent_courses": join_words([f"{code} ({catalog.courses[code].title})" for code in consent])
-        or "none at the moment",
+        "credential_list": _credential_list(catalog, levels),
+        "undergraduate_list": _undergraduate_list(catalog, index),
+        "launch_terms": _launch_terms(catalog),
+        "consent_courses": some_of(consent, "courses") or "none at the moment",
+        "consent_note": _consent_note(catalog, consent, index),
         "course_count_range": f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]}",
         "stacking_example": example,
         "transfer_rule": transfer_rule,
         "transfer_on_top": transfer_on_top,
+        "crisis_contacts": catalog.crisis_contacts,
     }
+
+
+def _credential_list(catalog: Catalog, levels: List[str]) -> str:
+    """Every credential with its level, or for a big catalog the counts by level and a few."""
+    creds = catalog.credentials
+    if fits([f"{c.name} ({c.level})" for c in creds]):
+        return join_words([f"{c.name} ({c.level})" for c in creds])
+    counts = join_words([f"{len(catalog.credentials_of_level(lv))} {lv}" for lv in levels])
+    return (
+        f"{len(creds)} micro-credentials ({counts}) in areas such as "
+        f"{join_words(examples([c.name for c in creds]))}"
+    )
+
+
+def _undergraduate_list(catalog: Catalog, index: str) -> str:
+    names = [c.name for c in catalog.credentials_of_level("undergraduate")]
+    if not names:
+        return "none at the moment"
+    if fits(names):
+        return join_words(names)
+    return f"{len(names)} in all, such as {join_words(examples(names))} (the {index} lists every one)"
+
+
+def _launch_terms(catalog: Catalog) -> str:
+    creds = catalog.credentials
+    if fits([f"{c.name}: {c.launch_term}" for c in creds]):
+        return "; ".join(f"{c.name}: {c.launch_term}" for c in creds)
+    terms = sorted(c.launch_term for c in creds)
+    return (
+        f"from {terms[0]} to {terms[-1]}, depending on the micro-credential — ask me about one by "
+        f"name, e.g. \"when did {creds[0].name} launch?\""
+    )
+
+
+def _consent_note(catalog: Catalog, consent: List[str], index: str) -> str:
+    """Which courses need consent: named when they are few, else where to find them."""
+    if not consent:
+        return "At the moment no course of the catalog does."
+    if fits(consent):
+        return f"These are: {join_words(consent)}."
+    return (
+        f"{len(consent)} of the catalog's {len(catalog.courses)} courses do. Each "
+        f"micro-credential's course list marks them — ask me for the courses of the one you're "
+        f"interested in (e.g. \"what courses are in {catalog.credentials[0].name}?\"), or see the {index}."
+    )
+
+
+def consent_note_for(catalog: Catalog, cred: Credential) -> str:
+    """The consent answer's note for the credential in question: which of its courses need it."""
+    codes = [code for code in cred.course_codes if catalog.courses[code].consent_required]
+    if not codes:
+        return f"None of {cred.name}'s courses does."
+    named = join_words([f"{code} ({catalog.courses[code].title})" for code in codes])
+    return f"For {cred.name}: {named} {'needs' if len(codes) == 1 else 'need'} it; its other courses don't."
 
 
 def _stacking_example(catalog: Catalog) -> str:
@@ -102,7 +200,7 @@ def credentials_of_level_answer(catalog: Catalog, level: str) -> str:
     creds = catalog.credentials_of_level(level)
     if not creds:
         return f"{catalog.short_name} has no {level} micro-credentials at the moment."
-    return f"{catalog.short_name}'s {level} micro-credentials: {join_words([c.name for c in creds])}."
+    return f"{catalog.short_name}'s {level} micro-credentials: {some_of([c.name for c in creds], 'in all')}."
 
 
 def _requirement_lines(catalog: Catalog, cred: Credential) -> List[str]:
@@ -142,6 +240,22 @@ def credential_answer(catalog: Catalog, cred: Credential, aspect: str) -> str:
     return f"{cred.name} ({cred.level}, since {cred.launch_term}) requires:\n" + "\n".join(f"• {line}" for line in lines)
 
 
+def course_list_answer(catalog: Catalog, asked: Sequence[str] = ()) -> str:
+    """The catalog's courses for someone who named none it knows: every code when they are
+    few, else the codes of the subjects asked about ("BIO") and where the rest are listed."""
+    codes = list(catalog.courses)
+    if fits(codes, LIST_CODES):
+        return "The catalog's courses are: " + join_words(codes) + "."
+    subjects = list(dict.fromkeys(code.split(" ")[0] for code in asked))
+    same = sorted(code for code in codes if code.split(" ")[0] in subjects)
+    near = f"The catalog's {join_words(subjects)} courses: {some_of(same, 'in all', LIST_CODES)}. " if same else ""
+    return (
+        f"{near}The catalog has {len(codes)} courses, listed with each micro-credential — ask me for "
+        f"the courses of one (e.g. \"what courses are in {catalog.credentials[0].name}?\"), or see the "
+        f"{program_index_link(catalog)}."
+    )
+
+
 def course_answer(catalog: Catalog, code: str) -> str:
     course = catalog.courses[code]
     consent = (
@@ -149,6 +263,6 @@ def course_answer(catalog: Catalog, code: str) -> str:
         if course.consent_required
         else "No special consent is needed."
     )
-    used = join_words([c.name for c in catalog.credentials_with_course(code)])
+    used = some_of([c.name for c in catalog.credentials_with_course(code)], "micro-credentials")
     used_in = f" It counts toward: {used}." if used else ""
     return f"{code} {course.title}: {course.credit_hours:g} credit hours. {consent}{used_in}"

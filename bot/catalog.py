@@ -8,6 +8,7 @@ error is refused at load with a :class:`CatalogError` naming the place, e.g.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -19,6 +20,9 @@ from bot.grades import GRADE_POINTS
 from bot.terms import Term, parse_term
 
 DEFAULT_CATALOG_PATH = "data/catalog.yml"
+#: libyaml's safe loader when PyYAML has it (a catalog of hundreds of credentials loads in
+#: tens of milliseconds instead of hundreds), else the pure-Python one; both load the same.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LEVELS = ("undergraduate", "graduate")
 REPEAT_RULES = ("latest", "best")
 
@@ -68,6 +72,13 @@ class Credential:
         return codes
 
 
+#: Used when the catalog names no crisis contacts of its own.
+DEFAULT_CRISIS_CONTACTS = (
+    "If you or someone else is in danger, call 911 now. In the U.S. you can call or text 988 "
+    "(Suicide & Crisis Lifeline) at any hour."
+)
+
+
 @dataclass(frozen=True)
 class Catalog:
     institution_name: str
@@ -82,6 +93,8 @@ class Catalog:
     credentials: Tuple[Credential, ...]
     courses: Dict[str, Course]
     links: Dict[str, str] = field(default_factory=dict)
+    #: Who to call in a crisis or emergency, said at once to a message about one.
+    crisis_contacts: str = DEFAULT_CRISIS_CONTACTS
 
     def credential(self, credential_id: str) -> Credential:
         for cred in self.credentials:
@@ -116,7 +129,7 @@ def load_catalog(path: Union[str, Path, None] = None) -> Catalog:
     """
     path = Path(path) if path is not None else catalog_path()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise CatalogError(f"{path}: catalog file not found") from None
     except yaml.YAMLError as exc:
@@ -164,6 +177,7 @@ def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
 
     credentials: List[Credential] = []
     seen_ids = set()
+    seen_names: Dict[str, str] = {}  # a name or alias, normalised -> the credential id it names
     creds_raw = root.get("credentials")
     if not isinstance(creds_raw, list) or not creds_raw:
         v.fail("credentials", "expected a non-empty list of credentials")
@@ -197,6 +211,12 @@ def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
         stacks = cr.get("stacks_into") or []
         if not isinstance(aliases, list) or not isinstance(stacks, list):
             v.fail(where, "'aliases' and 'stacks_into' must be lists")
+        # A name or alias may stand for one credential only, or the bot could not tell which.
+        names = [(f"{where}.id", cid), (f"{where}.name", cr.get("name"))]
+        for place, name in names + [(f"{where}.aliases[{k}]", a) for k, a in enumerate(aliases)]:
+            key = name_key(str(name or ""))
+            if seen_names.setdefault(key, cid) != cid:
+                v.fail(place, f"'{name}' already names credential '{seen_names[key]}'")
         credentials.append(
             Credential(
                 id=cid,
@@ -229,7 +249,17 @@ def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
         credentials=tuple(credentials),
         courses=courses,
         links=links,
+        crisis_contacts=(
+            v.text(inst.get("crisis_contacts"), "institution.crisis_contacts")
+            if inst.get("crisis_contacts") is not None else DEFAULT_CRISIS_CONTACTS
+        ),
     )
+
+
+def name_key(name: str) -> str:
+    """A name as the bot compares names: lower case, punctuation and extra spaces removed
+    (``"Non-Profit  Leadership"`` -> ``"non profit leadership"``)."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
 
 
 class _Validator:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from bot.catalog import Catalog, load_catalog
+from bot.catalog import Catalog, load_catalog, name_key
 from bot.errors import BotError
 from bot.resolve import LEVEL_WORDS
 
@@ -24,8 +24,10 @@ def entity_patterns(catalog: Catalog) -> List[Dict[str, object]]:
     """Entity-ruler patterns (matched on lower-cased text) for the catalog's names and codes."""
     patterns: List[Dict[str, object]] = []
     for cred in catalog.credentials:
-        for name in {cred.name, cred.id.replace("-", " "), *cred.aliases}:
-            patterns.append({"label": "credential", "pattern": name.lower(), "id": cred.id})
+        names = [cred.name, cred.id, *cred.aliases]
+        # as written, and without its punctuation ("human computer interaction", "non profit leadership")
+        for name in dict.fromkeys([n.lower() for n in names] + [name_key(n) for n in names]):
+            patterns.append({"label": "credential", "pattern": name, "id": cred.id})
     for code in catalog.courses:
         subject, number = code.split(" ", 1) if " " in code else (code, "")
         for form in {code, f"{subject}{number}", f"{subject}-{number}"}:

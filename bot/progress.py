@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
+from bot.answers import examples
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.resolve import resolve_credential
 from bot.errors import UnknownCredentialError, UnknownProgramError
@@ -355,7 +356,7 @@ def _next_steps(catalog: Catalog, credential: Credential, status: str, lacks_deg
         steps = [f"If you hold a bachelor's degree, email {contact} so your record can be updated."]
         undergrad = [c.name for c in catalog.credentials_of_level("undergraduate")]
         if undergrad:
-            steps.append(f"Undergraduate micro-credentials need no degree, e.g. {_join(undergrad, 'or')}.")
+            steps.append(f"Undergraduate micro-credentials need no degree, e.g. {_join(examples(undergrad), 'or')}.")
         return steps
     if status == NOT_ELIGIBLE:
         return [f"Email the office at {contact} to talk about other options."]

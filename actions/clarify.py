@@ -5,6 +5,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import button
+from actions.staff_answer import ANSWERS
+from bot.meaning import STAFF_PREFIX
 
 #: Intents that may be offered as a button, with the button's title.
 INTENT_TITLES: Dict[Text, Text] = {
@@ -43,10 +45,20 @@ MAX_BUTTONS = 3
 
 
 def likely_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
-    """Buttons for the most likely intents of a parsed message, best first."""
-    ranked = [r.get("name") for r in message.get("intent_ranking", [])]
-    likely = [name for name in ranked if name in INTENT_TITLES][:MAX_BUTTONS] or list(DEFAULT_INTENTS)
-    return [button(INTENT_TITLES[name], name) for name in likely]
+    """Buttons for the most likely topics of a parsed message, best first: the meaning
+    component's options (trained topics and staff answers), else the classifier's ranking."""
+    buttons: List[Dict[Text, Text]] = []
+    for option in message.get("meaning_options") or []:
+        if option.startswith(STAFF_PREFIX):
+            topic = ANSWERS.get(option[len(STAFF_PREFIX):])
+            if topic is not None:
+                buttons.append(button(topic.title, "staff_answer", {"answer_topic": topic.id}))
+        elif option in INTENT_TITLES:
+            buttons.append(button(INTENT_TITLES[option], option))
+    if not buttons:
+        ranked = [r.get("name") for r in message.get("intent_ranking", [])]
+        buttons = [button(INTENT_TITLES[name], name) for name in ranked if name in INTENT_TITLES]
+    return buttons[:MAX_BUTTONS] or [button(INTENT_TITLES[name], name) for name in DEFAULT_INTENTS]
 
 
 class ActionClarify(Action):

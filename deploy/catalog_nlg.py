@@ -22,9 +22,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.answers import answer_context
+from bot.answers import answer_context, consent_note_for
 from bot.catalog import Catalog, current_catalog
 from bot.errors import BotError
+from bot.resolve import resolve_credential
 
 logger = logging.getLogger(__name__)
 
@@ -53,4 +54,22 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
     ) -> Optional[Dict[Text, Any]]:
         filled = {**tracker.current_slot_values(), **catalog_values()}
+        if utter_action in CREDENTIAL_AWARE and filled.get("catalog_loaded"):
+            filled.update(about_credential(tracker))
         return self.generate_from_slots(utter_action, filled, output_channel, **kwargs)
+
+
+#: Answers whose placeholders say something about the credential in question, when there is one.
+CREDENTIAL_AWARE = ("utter_faq_consent",)
+
+
+def about_credential(tracker: DialogueStateTracker) -> Dict[str, Any]:
+    """Placeholder values for the credential named in the latest message, else the one talked
+    about last (the ``credential`` slot); {} when there is none."""
+    catalog: Catalog = _last["catalog"]
+    named = [e.get("value") for e in tracker.latest_message.entities if e.get("entity") == "credential"]
+    for text in [*named, tracker.get_slot("credential")]:
+        cred = resolve_credential(text, catalog).credential if text else None
+        if cred is not None:
+            return {"consent_note": consent_note_for(catalog, cred)}
+    return {}

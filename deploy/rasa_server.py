@@ -70,6 +70,8 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
+from bot.staff_answers import answers_stamp
+
 logger = logging.getLogger("deploy.rasa_server")  # also when run as __main__
 
 # The Rasa versions these patches were checked against (each patched method read in its source).
@@ -134,8 +136,8 @@ MESSAGE_OWN_KEYS = ("message_id", "metadata")
 
 
 class ParseCache:
-    """Least-recently-used parse results keyed by the model and the exact message text (a model
-    replaced through the HTTP API never gets the old model's parses)."""
+    """Least-recently-used parse results keyed by the model (with the staff answers file's version) and
+    the exact message text (a model replaced through the HTTP API never gets the old model's parses)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -171,7 +173,9 @@ def caching_parse(original: Callable, cache: ParseCache) -> Callable:
     def parse(self: MessageProcessor, message, tracker, only_output_properties: bool = True):
         if not only_output_properties:  # full output carries the message's own fields and features
             return original(self, message, tracker, only_output_properties)
-        model = getattr(self.model_metadata, "model_id", None)  # a fresh id for every trained model
+        model_id = getattr(self.model_metadata, "model_id", None)  # a fresh id for every trained model
+        # the staff answers file is read at parse time (deploy/meaning.py): an edit of it is a new model too
+        model = None if model_id is None else (model_id, answers_stamp())
         return cache.parse(model, message.text, lambda: original(self, message, tracker, only_output_properties))
 
     return parse

@@ -56,6 +56,7 @@ class Bot:
         self.process_group: Optional[int] = None  # `make serve`'s, set by serve()
         self.make: Optional[subprocess.Popen] = None
         self.log_path: Optional[Path] = None
+        self.answers_path: Optional[Path] = None  # the staff answers file it reads ($ANSWERS_PATH)
 
     def pid(self, server: str) -> int:
         """The process id of one of `make serve`'s servers ("action server", "Rasa server", "page server")."""
@@ -141,13 +142,18 @@ def sample_token(sub: str, role: str = "student") -> str:
 
 @contextmanager
 def serve_sample(tmp_dir: Path) -> Iterator[Bot]:
-    """`make serve` with the fictional sample cohort imported into a fresh records database."""
+    """`make serve` with the fictional sample cohort imported into a fresh records database, and a
+    copy of the staff answers file that tests may edit (``Bot.answers_path``)."""
     db = tmp_dir / "records.db"
-    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SAMPLE_SECRET, "RASA_API_TOKEN": API_TOKEN}
+    answers = tmp_dir / "answers.yml"
+    answers.write_text((REPO / "data" / "answers.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SAMPLE_SECRET, "RASA_API_TOKEN": API_TOKEN,
+           "ANSWERS_PATH": str(answers)}
     subprocess.run(
         [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
          "--enrollments", "data/sample/enrollments.csv"],
         cwd=REPO, env={**os.environ, **env}, check=True, capture_output=True,
     )
     with serve(env) as running:
+        running.answers_path = answers
         yield running

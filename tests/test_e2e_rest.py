@@ -27,12 +27,18 @@ def test_a_conversation_keeps_its_context(bot):
     assert bot.text("and what level is it?", sender).startswith("Disaster Readiness is a graduate")
 
 
-def test_low_confidence_gets_buttons_not_a_guess(bot):
-    replies = bot.say("qwzx blorp vrrk")
+def test_gibberish_gets_an_honest_hand_over_not_a_guess(bot):
+    reply = bot.text("qwzx blorp vrrk")
+    assert reply.startswith("Sorry, I don't have an answer to that.") and "microcredentials@example.edu" in reply
+
+
+def test_a_question_between_topics_gets_buttons_and_a_button_gets_its_answer(bot):
+    replies = bot.say("question about my classes")
     assert replies[0]["text"].startswith("Sorry, I'm not sure I understood.")
     assert 1 <= len(replies[0]["buttons"]) <= 3
-    # pressing a button sends its payload and gets that topic's answer
-    assert bot.text(replies[0]["buttons"][0]["payload"])
+    # pressing a button sends its payload and gets that topic's answer, not another question
+    answer = bot.text(replies[0]["buttons"][0]["payload"])
+    assert answer and not answer.startswith("Sorry")
 
 
 def test_signed_in_student_gets_their_own_progress(bot):
@@ -70,3 +76,13 @@ def test_the_sign_in_token_is_not_kept_in_the_conversation(bot):
     assert "S1004" in bot.text("how close am I to the data storytelling badge?", sender, {"auth_token": secret_token})
     stored = requests.get(f"{bot.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=10).json()
     assert "how close am I" in str(stored) and secret_token not in str(stored)
+
+
+def test_the_consent_answer_is_about_the_credential_in_question(bot):
+    sender = "e2e-consent"
+    assert "PAD 695" in bot.text("what courses does nonprofit leadership need", sender)
+    reply = bot.text("do any of those need special permission?", sender)
+    assert "For Nonprofit Leadership: PAD 695 (Nonprofit Leadership Practicum) needs it" in reply
+    assert "ART 265" not in reply  # another credential's consent course
+    named = bot.text("does data storytelling have courses that need consent?")
+    assert "For Data Storytelling: ART 265 (Information Design) needs it" in named

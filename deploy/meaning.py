@@ -1,0 +1,137 @@
+"""Rasa NLU component: the second opinion by meaning (``bot/meaning.py``) after the intent
+classifier. It replaces Rasa's FallbackClassifier in ``config.yml``.
+
+At training time it embeds every training example (all-MiniLM-L6-v2, ``bot/encoder.py``) and
+stores the vectors in the model. At parse time it embeds the message, reads the staff answers
+file (``bot/staff_answers.py``, re-read when it changes: no retraining) and sets the intent:
+- a trained topic or ``staff_answer`` (the topic id in the entity and parse-data key
+  ``answer_topic``) when it is sure enough;
+- ``nlu_fallback`` with the likely topics (parse-data key ``meaning_options``) to ask which one;
+- ``no_answer`` to say honestly that the bot doesn't know and whom to ask;
+- ``crisis`` for a crisis message, whatever else it asks.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.encoder import encoder
+from bot.meaning import CRISIS_EXAMPLES, ExampleIndex, Thresholds, decide
+from bot.staff_answers import AnswersFile
+
+logger = logging.getLogger(__name__)
+
+#: Trained intents that never enter the index: a bare credential name means nothing by itself.
+NOT_INDEXED = ("inform_credential", "staff_answer")
+#: Intents answered from their words alone (the FAQ and the hand-over); every other intent
+#: (catalog, personal, general) is kept when the classifier is sure of it.
+def _worded(intent: str) -> bool:
+    return intent.startswith("faq_") or intent in ("out_of_scope", "staff_answer")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class MeaningRouter(GraphComponent, IntentClassifier):
+    """Decides answer / clarify / hand over / crisis from the classifier and sentence meaning."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        # it reads the classifier's ranking at parse time; config.yml puts it after DIETClassifier
+        # (listing IntentClassifier here fails Rasa's check of the training graph)
+        return []
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"thresholds": {}}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 index: Optional[ExampleIndex] = None) -> None:
+        self.config = config
+        self._storage = model_storage
+        self._resource = resource
+        self.thresholds = Thresholds(**(config.get("thresholds") or {}))
+        self.trained = index or ExampleIndex([], np.zeros((0, 384), np.float32))
+        self.answers = AnswersFile()
+        self._staff: Tuple[Any, Optional[ExampleIndex]] = (None, None)
+        self._crisis: Optional[ExampleIndex] = None
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MeaningRouter":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        pairs = [(m.get("intent"), m.get("text")) for m in training_data.intent_examples
+                 if m.get("text") and m.get("intent") and m.get("intent") not in NOT_INDEXED]
+        self.trained = ExampleIndex.build(pairs, encoder().encode)
+        with self._storage.write_to(self._resource) as directory:
+            np.save(directory / "vectors.npy", self.trained.vectors)
+            (directory / "labels.json").write_text(json.dumps(self.trained.labels), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "MeaningRouter":
+        with model_storage.read_from(resource) as directory:
+            index = ExampleIndex(json.loads((directory / "labels.json").read_text(encoding="utf-8")),
+                                 np.load(directory / "vectors.npy"))
+        router = cls(config, model_storage, resource, index)
+        router._crisis = ExampleIndex.build([("crisis", t) for t in CRISIS_EXAMPLES], encoder().encode)
+        return router
+
+    def _staff_index(self) -> ExampleIndex:
+        topics = self.answers.topics()
+        cached_topics, index = self._staff
+        if index is None or cached_topics is not topics:
+            index = ExampleIndex.build([(t.id, e) for t in topics for e in t.examples], encoder().encode)
+            self._staff = (topics, index)
+        return index
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._crisis is None:
+            self._crisis = ExampleIndex.build([("crisis", t) for t in CRISIS_EXAMPLES], encoder().encode)
+        for message in messages:
+            text = message.get("text")
+            if not text:
+                continue
+            ranking = [(r.get("name"), float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []]
+            if not ranking and message.get("intent"):
+                ranking = [(message.get("intent").get("name"), float(message.get("intent").get("confidence") or 0.0))]
+            entities = {e.get("entity") for e in message.get("entities") or []}
+            passthrough = {name for name, _ in ranking if not _worded(name)}
+            top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
+            vector = encoder().encode([text])[0]
+            decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis, text=text,
+                              passthrough_intents=passthrough, t=self.thresholds)
+            # a catalog name in a catalog/personal question: the classifier knows best
+            if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \
+                    and top_intent in passthrough and top_conf >= 0.5:
+                continue
+            if decision.kind == "pass":
+                continue
+            self._apply(message, decision)
+        return messages
+
+    @staticmethod
+    def _apply(message: Message, decision) -> None:
+        intent = {"name": decision.intent, "confidence": float(decision.confidence)}
+        message.set("intent", intent, add_to_output=True)
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != decision.intent]
+        message.set("intent_ranking", [intent] + ranking, add_to_output=True)
+        if decision.kind == "staff":
+            entities = [e for e in message.get("entities") or [] if e.get("entity") != "answer_topic"]
+            entities.append({"entity": "answer_topic", "value": decision.topic, "start": 0,
+                             "end": len(message.get("text")), "extractor": "MeaningRouter"})
+            message.set("entities", entities, add_to_output=True)
+            message.set("answer_topic", decision.topic, add_to_output=True)
+        if decision.kind == "clarify":
+            message.set("meaning_options", decision.options, add_to_output=True)

@@ -1,0 +1,79 @@
+"""Score single questions (tests/nlu/realworld_*.yml) by what the bot would do with them:
+answer a topic, ask which topic was meant (clarified), hand over honestly (refused), or give the
+crisis contacts, as the running bot parses them. Used by tests/test_realworld.py and printed by ``make bench``.
+
+- right: the topic answered is one the question expects (for ``none``: the honest hand-over;
+  for ``crisis``: the crisis reply);
+- clarified: the bot asked which topic was meant, with buttons;
+- refused: the bot said honestly it doesn't know and whom to ask, while a topic was expected;
+- wrong: it answered another topic (or the crisis reply for a non-crisis message).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import requests
+import yaml
+
+NLU_DIR = Path(__file__).resolve().parent / "nlu"
+OUTCOMES = ("right", "clarified", "refused", "wrong")
+
+
+def load_questions(name: str) -> List[Tuple[str, List[str]]]:
+    raw = yaml.safe_load((NLU_DIR / name).read_text(encoding="utf-8"))
+    return [(q["text"], [q["expect"]] if isinstance(q["expect"], str) else list(q["expect"])) for q in raw["questions"]]
+
+
+def bot_outcome(parse: Dict) -> str:
+    """What the bot does with a parse: a topic name, ``clarified``, ``refused`` or ``crisis``."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    if intent == "nlu_fallback":
+        return "clarified"
+    if intent == "out_of_scope":
+        return "refused"
+    if intent == "staff_answer":
+        return parse.get("answer_topic") or "refused"  # no topic: "I don't have that information"
+    return intent
+
+
+def score(outcome: str, expect: Sequence[str]) -> str:
+    if outcome in expect or (outcome == "refused" and "none" in expect):
+        return "right"
+    if outcome == "clarified":
+        return "clarified"
+    if outcome == "refused":
+        return "refused"
+    return "wrong"
+
+
+def parse_over_http(bot_url: str, api_token: str) -> Callable[[str], Dict]:
+    """Parse a text with the running bot's own pipeline (its HTTP API, ``/model/parse``)."""
+    session = requests.Session()
+
+    def parse(text: str) -> Dict:
+        reply = session.post(f"{bot_url}/model/parse", params={"token": api_token}, json={"text": text}, timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+    return parse
+
+
+def evaluate(parse: Callable[[str], Dict], name: str) -> List[Tuple[str, List[str], str, str]]:
+    """(text, expected, bot outcome, verdict) for every question of ``tests/nlu/<name>``."""
+    rows = []
+    for text, expect in load_questions(name):
+        outcome = bot_outcome(parse(text))
+        rows.append((text, expect, outcome, score(outcome, expect)))
+    return rows
+
+
+def table(rows) -> str:
+    counts = Counter(r[3] for r in rows)
+    n = len(rows) or 1
+    return f"{len(rows)} questions: " + ", ".join(f"{o} {counts[o]} ({100 * counts[o] / n:.1f}%)" for o in OUTCOMES)
+
+
+def misses(rows) -> str:
+    return "\n".join(f"  [{v}] {text!r}: expected {'/'.join(exp)}, got {out}" for text, exp, out, v in rows if v != "right")

@@ -1,0 +1,138 @@
+"""The decision by meaning (bot/meaning.py), the staff answers file (bot/staff_answers.py) and the
+sentence encoder (bot/encoder.py), without Rasa."""
+import numpy as np
+import pytest
+import yaml
+
+from bot.encoder import encoder
+from bot.errors import ConfigError
+from bot.meaning import ExampleIndex, decide, is_crisis_text
+from bot.staff_answers import AnswersFile, load_answers, parse_answers
+
+
+def unit(*xs):
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+# four directions: two trained topics, one staff topic, one crisis
+FEES, GRADES, AID, CRISIS = unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0), unit(0, 0, 0, 1)
+TRAINED = ExampleIndex(["faq_fees", "faq_grades", "out_of_scope"], np.stack([FEES, GRADES, unit(-1, -1, 0, 0)]))
+STAFF = ExampleIndex(["financial_aid"], np.stack([AID]))
+CRISES = ExampleIndex(["crisis"], np.stack([CRISIS]))
+
+
+def run(vector, ranking, text="a question"):
+    return decide(vector, ranking, TRAINED, STAFF, CRISES, text=text, passthrough_intents={"greet"})
+
+
+def test_classifier_and_meaning_agreeing_is_an_answer():
+    d = run(unit(1, 0.1, 0, 0), [("faq_fees", 0.7), ("faq_grades", 0.2)])
+    assert (d.kind, d.intent) == ("answer", "faq_fees")
+
+
+def test_a_staff_topic_is_found_by_meaning_when_the_classifier_only_knows_staff_answer():
+    d = run(unit(0.1, 0, 1, 0), [("staff_answer", 0.95), ("faq_fees", 0.03)])
+    assert (d.kind, d.intent, d.topic) == ("staff", "staff_answer", "financial_aid")
+
+
+def test_meaning_overrules_a_classifier_that_names_the_wrong_topic():
+    # the classifier fairly sure of fees, but the words mean the staff topic, clearly
+    d = run(unit(0.2, 0, 1, 0), [("faq_fees", 0.8), ("faq_grades", 0.1)])
+    assert d.kind == "staff" and d.topic == "financial_aid"
+
+
+def test_two_plausible_topics_get_a_question_with_the_likely_ones_first():
+    d = run(unit(1, 1, 0, 0), [("faq_grades", 0.45), ("faq_fees", 0.4)])
+    assert d.kind == "clarify" and d.intent == "nlu_fallback"
+    assert set(d.options[:2]) == {"faq_fees", "faq_grades"}
+
+
+def test_nothing_close_is_an_honest_hand_over_not_a_guess():
+    d = run(unit(0.2, 0.2, 0.2, -1), [("faq_fees", 0.25), ("faq_grades", 0.2)])
+    assert (d.kind, d.intent) == ("refuse", "out_of_scope")
+
+
+def test_a_crisis_wins_over_anything_else_the_message_asks():
+    by_words = run(unit(1, 0, 0, 0), [("faq_fees", 0.99)], text="i want to end my life, also how much is tuition")
+    by_meaning = run(unit(0.2, 0, 0, 1), [("faq_fees", 0.99)], text="something said another way")
+    assert by_words.kind == by_meaning.kind == "crisis"
+
+
+def test_a_sure_small_talk_intent_passes_through():
+    d = run(unit(0.5, 0.5, 0.5, 0.5), [("greet", 0.97)])
+    assert (d.kind, d.intent) == ("pass", "greet")
+
+
+@pytest.mark.parametrize("text", [
+    "i think i might kill myself", "there's a guy stalking me after class", "my friend is unconscious",
+    "everyone would be better off without me", "someone brought a gun to the library",
+])
+def test_crisis_phrases(text):
+    assert is_crisis_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "this deadline is killing me", "tell me about the crisis communication micro-credential",
+    "is an emergency readiness micro-credential offered?", "i can't go on campus on tuesdays",
+    "shooting for an A in PAD 681", "what does the fire science course cover",
+])
+def test_ordinary_messages_are_not_crises(text):
+    assert not is_crisis_text(text)
+
+
+def test_the_encoder_puts_paraphrases_closer_than_other_topics():
+    a, b, c = encoder().encode(["how much does it cost", "what's the price of the courses", "do I need a C or better"])
+    assert a @ b > a @ c + 0.1
+    assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-4
+
+
+def write(path, topics):
+    path.write_text(yaml.safe_dump({"topics": topics}, sort_keys=False), encoding="utf-8")
+
+
+def test_the_shipped_answers_file_is_valid_and_marked_as_samples(repo):
+    topics = load_answers(repo / "data" / "answers.yml")
+    assert len(topics) >= 13 and all(t.sample and t.answer and len(t.examples) >= 3 for t in topics)
+
+
+@pytest.mark.parametrize("topic, error", [
+    ({"id": "Bad Id", "examples": ["q"], "answer": "a"}, "id"),
+    ({"id": "ok", "examples": [], "answer": "a"}, "examples"),
+    ({"id": "ok", "examples": ["q"], "answer": ["not", "text"]}, "answer"),
+])
+def test_a_mistake_in_the_answers_file_names_its_place(tmp_path, topic, error):
+    write(tmp_path / "answers.yml", [topic])
+    with pytest.raises(ConfigError, match=rf"topics\[0\]\.{error}"):
+        load_answers(tmp_path / "answers.yml")
+
+
+def test_a_duplicate_topic_id_is_refused():
+    with pytest.raises(ConfigError, match="used twice"):
+        parse_answers({"topics": [{"id": "a", "examples": ["q"]}, {"id": "a", "examples": ["r"]}]})
+
+
+def test_the_answers_file_is_read_again_when_it_changes_and_a_bad_edit_keeps_the_last_good(tmp_path):
+    path = tmp_path / "answers.yml"
+    write(path, [{"id": "parking", "examples": ["where do I park"], "answer": "Lot A."}])
+    answers = AnswersFile(path)
+    assert answers.get("parking").answer == "Lot A."
+    write(path, [{"id": "parking", "examples": ["where do I park"], "answer": "Lot B, next to the library."}])
+    assert answers.get("parking").answer == "Lot B, next to the library."
+    path.write_text("topics: [{id: 'Broken!'}]", encoding="utf-8")
+    assert answers.get("parking").answer == "Lot B, next to the library."
+    assert AnswersFile(tmp_path / "missing.yml").topics() == []
+
+
+def test_an_office_written_answer_beats_the_cant_help_examples_it_was_written_for():
+    staff = ExampleIndex(["financial_aid", "parking"], np.stack([AID, unit(-1, -1, 0.1, 0)]))
+    d = decide(unit(-1, -1, 0.05, 0), [("out_of_scope", 0.97)], TRAINED, staff, CRISES, text="where do I park")
+    assert (d.kind, d.topic) == ("staff", "parking")
+
+
+def test_a_classifier_unsure_of_crisis_is_not_enough_without_meaning():
+    """'will my badge expire at some point' once got the crisis reply from a 0.39 classifier guess."""
+    staff = ExampleIndex(["badge_expiry"], np.stack([AID]))
+    d = decide(unit(0, 0, 1, 0.05), [("crisis", 0.39), ("staff_answer", 0.32)], TRAINED, staff, CRISES,
+               text="will my badge expire at some point")
+    assert (d.kind, d.topic) == ("staff", "badge_expiry")

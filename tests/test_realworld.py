@@ -1,0 +1,53 @@
+"""Real visitors' questions (issue 12), written blind by someone who never saw the training data
+(tests/nlu/realworld_test.yml): themes the staff answers cover, the built-in topics in other
+words, questions nothing covers, off-topic messages and crises. Each is parsed by the running bot
+and scored right / clarified / refused (honest hand-over) / wrong; `make bench` prints the table.
+"""
+import pytest
+
+from realworld_eval import evaluate, load_questions, misses, parse_over_http, table
+from servers import API_TOKEN
+
+MAX_WRONG = 0.05            # confidently another topic's answer
+MIN_RIGHT_OR_HANDED = 0.85  # answered right, or honestly handed over to the office
+
+
+@pytest.fixture(scope="module")
+def rows(sample_bot):
+    return evaluate(parse_over_http(sample_bot.url, API_TOKEN), "realworld_test.yml")
+
+
+def test_the_blind_set_is_big_and_varied():
+    questions = load_questions("realworld_test.yml")
+    labels = {label for _, expect in questions for label in expect}
+    assert len(questions) >= 150
+    assert {"none", "crisis", "financial_aid", "delivery_format", "faq_eligibility"} <= labels
+
+
+def test_real_visitors_questions_are_rarely_answered_wrong(rows, capsys):
+    with capsys.disabled():
+        print("\nreal-visitor questions:", table(rows))
+    n = len(rows)
+    wrong = sum(v == "wrong" for *_, v in rows) / n
+    handled = sum(v in ("right", "refused") for *_, v in rows) / n
+    assert wrong <= MAX_WRONG and handled >= MIN_RIGHT_OR_HANDED, table(rows) + "\n" + misses(rows)
+
+
+def test_every_crisis_message_gets_the_crisis_contacts(rows):
+    """Whatever else it asks, never a clarification menu or an FAQ answer."""
+    crises = [r for r in rows if "crisis" in r[1]]
+    assert len(crises) >= 15
+    assert [r for r in crises if r[2] != "crisis"] == []
+
+
+def test_no_ordinary_question_gets_the_crisis_reply(rows):
+    assert [r for r in rows if r[2] == "crisis" and "crisis" not in r[1]] == []
+
+
+def test_no_blind_question_is_a_training_example_or_a_staff_example(repo):
+    from bot.staff_answers import load_answers
+    from test_nlu import examples, norm
+
+    taught = {norm(t) for f in (repo / "data" / "nlu").glob("*.yml") for _, t in examples(f)}
+    taught |= {norm(e) for topic in load_answers(repo / "data" / "answers.yml") for e in topic.examples}
+    assert [t for t, _ in load_questions("realworld_test.yml") if norm(t) in taught] == []

@@ -88,6 +88,32 @@ def sample_records_env(tmp: str) -> dict:
     return env
 
 
+BENCH_API_TOKEN = "bench-api-token-" + "r" * 20
+
+
+def realworld_figures(base_url: str) -> None:
+    """Right / clarified / refused / wrong on the blind-written real-visitor questions, and the
+    time the meaning step (sentence encoder) adds to a parse."""
+    from realworld_eval import evaluate, misses, parse_over_http, table
+
+    rows = evaluate(parse_over_http(base_url, BENCH_API_TOKEN), "realworld_test.yml")
+    print(f"real-visitor questions (tests/nlu/realworld_test.yml): {table(rows)}")
+    print(misses(rows))
+    from bot.encoder import encoder
+    from realworld_eval import load_questions
+
+    texts = [t for t, _ in load_questions("realworld_test.yml")]
+    encoder().encode(texts[:1])
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        encoder().encode([text])
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    print(f"  sentence encoder, one message ({len(texts)} different): p50 {times[len(times) // 2]:.1f} ms, "
+          f"p95 {times[int(len(times) * 0.95)]:.1f} ms")
+
+
 def progress_latency(base_url: str) -> None:
     """Chat latency of a signed-in student's progress question (one user, fresh sender each)."""
     from bot.identity import issue_token
@@ -138,7 +164,8 @@ def main() -> None:
     records_figures()
     catalog_figures()
     print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
-    with tempfile.TemporaryDirectory() as tmp, serve(sample_records_env(tmp)) as bot:
+    with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "RASA_API_TOKEN": BENCH_API_TOKEN}) as bot:
+        realworld_figures(bot.url)
         ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")
         progress_latency(bot.url)
     # The same load with the NLU parse cache off (deploy/rasa_server.py): every message through

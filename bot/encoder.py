@@ -67,18 +67,24 @@ class Encoder:
         self.heads = 12
         self.dim = self.word.shape[1]
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit vector per text (shape ``(len(texts), 384)``), in batches padded per batch."""
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """One unit vector per text (shape ``(len(texts), 384)``). Texts of similar length are
+        batched together, so a batch is padded only to its own longest text."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return out
         encodings = self.tokenizer.encode_batch([t or "" for t in texts])
-        length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1.0
-        return self._forward(ids, mask)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            length = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), length), dtype=np.int64)
+            mask = np.zeros((len(rows), length), dtype=np.float32)
+            for row, i in enumerate(rows):
+                ids[row, : len(encodings[i].ids)] = encodings[i].ids
+                mask[row, : len(encodings[i].ids)] = 1.0
+            out[rows] = self._forward(ids, mask)
+        return out
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         batch, length = ids.shape

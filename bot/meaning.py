@@ -77,10 +77,13 @@ class Thresholds:
 
     pass_through: float = 0.80   # classifier confidence above which a non-FAQ intent is kept as is
     agree: float = 0.60          # retrieval score at which classifier and retrieval agreeing is enough
+    agree_conf: float = 0.70     # ... or at this classifier confidence, with a retrieval score of at least
+    agree_low: float = 0.50
     diet_sure: float = 0.90      # classifier confidence that wins unless retrieval clearly disagrees
     contradiction: float = 0.12  # retrieval's best beating the classifier's topic by this much = disagreement
     staff: float = 0.66          # retrieval score to answer a staff topic the classifier didn't name
     retrieval_sure: float = 0.78  # retrieval score to answer a trained topic on retrieval alone
+    follow_up: float = 0.35      # retrieval score enough for a catalog/personal intent both rank first
     near_conf: float = 0.50      # classifier confidence at which its topic, scored near retrieval's best, is answered
     staff_named: float = 0.40    # retrieval score enough for the best staff topic when the classifier says "a staff topic"
     margin: float = 0.05         # the best retrieval topic must beat the runner-up by this much
@@ -161,12 +164,18 @@ def decide(
     # 1. catalog, personal and small-talk intents: their meaning is in names and sign-in, not words
     if top in passthrough_intents and conf >= t.pass_through and not staff_overrides:
         return Decision("pass", intent=top, confidence=conf, scores=scores)
+    #    A short follow-up ("and its level?") scores low by meaning; a catalog or personal intent
+    #    that meaning also ranks first is kept (its action asks for what the message leaves out)
+    if top in passthrough_intents and top == best and conf >= t.near_conf and s1 >= t.follow_up:
+        return Decision("pass", intent=top, confidence=conf, scores=scores)
     # 2. the classifier only knows "one of the staff topics"; meaning says which
     if top == "staff_answer" and staff_best and s_staff >= s1 - t.contradiction and (
             s_staff >= t.agree or (s_staff >= t.staff_named and s_staff - s_staff2 >= t.margin)):
         return answer(staff_best, max(conf, s_staff))
-    # 3. both agree
-    if top and top == best and s1 >= t.agree:
+    # 3. both agree: clearly by meaning, or at a fair level on both sides
+    s_refuse = max((scores.get(lb, 0.0) for lb in REFUSE_INTENTS), default=0.0)  # "can't help" examples
+    if top and top == best and (s1 >= t.agree or (
+            conf >= t.agree_conf and s1 >= t.agree_low and s1 - s_refuse >= t.contradiction)):
         return answer(top, max(conf, s1))
     # 3b. the classifier fairly sure, and its topic scored within a margin of retrieval's best
     if top and top != "staff_answer" and top not in REFUSE_INTENTS and conf >= t.near_conf \

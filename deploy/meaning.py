@@ -22,6 +22,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -30,6 +31,18 @@ from bot.meaning import CRISIS_EXAMPLES, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
+#: The message attribute holding the text's sentence vector.
+VECTOR = "sentence_vector"
+
+
+def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:
+    """Each message's sentence vector (computed once, in one batch for all messages)."""
+    missing = [m for m in messages if m.get(TEXT) and m.get(VECTOR) is None]
+    if missing:
+        for message, vector in zip(missing, encoder().encode([m.get(TEXT) for m in missing])):
+            message.set(VECTOR, vector)
+    return [m.get(VECTOR) for m in messages]
+
 
 #: Trained intents that never enter the index: a bare credential name means nothing by itself.
 NOT_INDEXED = ("inform_credential", "staff_answer")
@@ -70,9 +83,11 @@ class MeaningRouter(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        pairs = [(m.get("intent"), m.get("text")) for m in training_data.intent_examples
-                 if m.get("text") and m.get("intent") and m.get("intent") not in NOT_INDEXED]
-        self.trained = ExampleIndex.build(pairs, encoder().encode)
+        examples = [m for m in training_data.intent_examples
+                    if m.get("text") and m.get("intent") and m.get("intent") not in NOT_INDEXED]
+        vectors = sentence_vectors(examples)
+        self.trained = ExampleIndex([m.get("intent") for m in examples],
+                                    np.stack(vectors) if vectors else np.zeros((0, 384), np.float32))
         with self._storage.write_to(self._resource) as directory:
             np.save(directory / "vectors.npy", self.trained.vectors)
             (directory / "labels.json").write_text(json.dumps(self.trained.labels), encoding="utf-8")
@@ -99,7 +114,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._crisis is None:
             self._crisis = ExampleIndex.build([("crisis", t) for t in CRISIS_EXAMPLES], encoder().encode)
-        for message in messages:
+        for message, vector in zip(messages, sentence_vectors(messages)):
             text = message.get("text")
             if not text:
                 continue
@@ -109,7 +124,6 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             entities = {e.get("entity") for e in message.get("entities") or []}
             passthrough = {name for name, _ in ranking if not _worded(name)}
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
-            vector = encoder().encode([text])[0]
             decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis, text=text,
                               passthrough_intents=passthrough, t=self.thresholds)
             # a catalog name in a catalog/personal question: the classifier knows best

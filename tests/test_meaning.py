@@ -136,3 +136,25 @@ def test_a_classifier_unsure_of_crisis_is_not_enough_without_meaning():
     d = decide(unit(0, 0, 1, 0.05), [("crisis", 0.39), ("staff_answer", 0.32)], TRAINED, staff, CRISES,
                text="will my badge expire at some point")
     assert (d.kind, d.topic) == ("staff", "badge_expiry")
+
+
+def test_a_short_follow_up_keeps_the_catalog_intent_both_opinions_rank_first():
+    """'and its level?' scores low by meaning, but classifier and meaning agree on the intent."""
+    e = np.eye(5, dtype=np.float32)
+    trained = ExampleIndex(["credential_level", "faq_grades"], e[:2])
+    staff, crises = ExampleIndex(["financial_aid"], e[2:3]), ExampleIndex(["crisis"], e[3:4])
+    d = decide(unit(0.4, 0.1, 0, 0, 0.9), [("credential_level", 0.52), ("out_of_scope", 0.3)], trained, staff,
+               crises, text="and its level?", passthrough_intents={"credential_level"})
+    assert (d.kind, d.intent) == ("pass", "credential_level")
+
+
+@pytest.mark.parametrize("refuse_score, kind", [(0.05, "answer"), (0.45, "refuse")])
+def test_a_fair_agreement_answers_unless_meaning_finds_it_nearly_as_out_of_scope(refuse_score, kind):
+    """'do i need concent from the director' (typo: meaning is lukewarm, both agree) is answered;
+    'how do i make sourdough starter' (the same, but as close to the can't-help examples) is not."""
+    e = np.eye(6, dtype=np.float32)
+    trained = ExampleIndex(["faq_consent", "faq_grades", "out_of_scope"], e[:3])
+    staff, crises = ExampleIndex(["financial_aid"], e[3:4]), ExampleIndex(["crisis"], e[4:5])
+    vector = unit(0.55, 0.1, refuse_score, 0, 0, np.sqrt(max(0.0, 1 - 0.55 ** 2 - 0.1 ** 2 - refuse_score ** 2)))
+    d = decide(vector, [("faq_consent", 0.8), ("out_of_scope", 0.1)], trained, staff, crises, text="a question")
+    assert d.kind == kind

@@ -60,6 +60,11 @@ def program_index_link(catalog: Catalog) -> str:
     return _link(catalog, "program_index", "Program Index")
 
 
+def credit_hours(hours: float) -> str:
+    """``"3 credit hours"``, ``"1 credit hour"``."""
+    return f"{hours:g} credit hour{'' if hours == 1 else 's'}"
+
+
 def courses_needed(cred: Credential) -> int:
     """How many courses a credential takes (a choose group counts its N)."""
     return sum(req.choose if isinstance(req, ChooseGroup) else 1 for req in cred.requirements)
@@ -207,7 +212,7 @@ def _requirement_lines(catalog: Catalog, cred: Credential) -> List[str]:
     def course_line(code: str) -> str:
         c = catalog.courses[code]
         consent = " — needs consent or department permission" if c.consent_required else ""
-        return f"{code} {c.title} ({c.credit_hours:g} credit hours){consent}"
+        return f"{code} {c.title} ({credit_hours(c.credit_hours)}){consent}"
 
     lines = []
     for req in cred.requirements:
@@ -265,4 +270,4 @@ def course_answer(catalog: Catalog, code: str) -> str:
     )
     used = some_of([c.name for c in catalog.credentials_with_course(code)], "micro-credentials")
     used_in = f" It counts toward: {used}." if used else ""
-    return f"{code} {course.title}: {course.credit_hours:g} credit hours. {consent}{used_in}"
+    return f"{code} {course.title}: {credit_hours(course.credit_hours)}. {consent}{used_in}"

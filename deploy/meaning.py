@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder import encoder
-from bot.meaning import CRISIS_EXAMPLES, ExampleIndex, Thresholds, decide
+from bot.meaning import CRISIS_EXAMPLES, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,19 @@ def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:
 NOT_INDEXED = ("inform_credential", "staff_answer")
 #: Intents answered from their words alone (the FAQ and the hand-over); every other intent
 #: (catalog, personal, general) is kept when the classifier is sure of it.
+#: Intents that say nothing about a credential a message names ("tell me about X" looks like
+#: "what is a micro-credential"; a bare name like small talk).
+ABOUT_ANYTHING = ("faq_what_is", "out_of_scope", "greet", "goodbye", "thanks", "bot_challenge", "nlu_fallback")
+NOT_ABOUT = ("crisis", "staff_answer", "human_handoff")
+
+
+def catalog_intent(ranking: List[Tuple[str, float]]) -> str:
+    """For a message naming a credential: the classifier's likeliest intent that says something
+    about one (a catalog question, or an FAQ topic like its cost), else ``inform_credential``."""
+    return next((name for name, conf in ranking if name not in ABOUT_ANYTHING and name not in NOT_ABOUT
+                 and conf >= 0.25), "inform_credential")
+
+
 def _worded(intent: str) -> bool:
     return intent.startswith("faq_") or intent in ("out_of_scope", "staff_answer")
 
@@ -128,8 +141,14 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                               passthrough_intents=passthrough, t=self.thresholds)
             # a catalog name in a catalog/personal question: the classifier knows best
             if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \
-                    and top_intent in passthrough and top_conf >= 0.5:
+                    and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5:
                 continue
+            # (only when the classifier's own best guess says nothing about it: an unsure answer
+            # to a real question stays a clarification)
+            if "credential" in entities and top_intent in ABOUT_ANYTHING and top_conf < 0.9 and decision.kind != "crisis":
+                # "tell me about ux design", "ux design": a message naming a credential, with no
+                # other topic in it, is about that credential
+                decision = Decision("answer", intent=catalog_intent(ranking), confidence=top_conf)
             if decision.kind == "pass":
                 continue
             self._apply(message, decision)

@@ -1,0 +1,46 @@
+"""The Rasa component around the decision (deploy/meaning.py), on real Rasa messages."""
+import numpy as np
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.encoder import encoder
+from bot.meaning import ExampleIndex
+from deploy.meaning import MeaningRouter
+
+TRAINED = [("faq_what_is", "what is a micro-credential"), ("faq_fees", "how much does it cost"),
+           ("inform_credential", "data storytelling"), ("out_of_scope", "what's the weather"),
+           ("greet", "hello there"), ("goodbye", "bye for now")]
+
+
+@pytest.fixture(scope="module")
+def router(tmp_path_factory):
+    r = MeaningRouter({}, None, None, ExampleIndex.build(TRAINED, encoder().encode))
+    path = tmp_path_factory.mktemp("answers") / "answers.yml"
+    path.write_text("topics: []\n", encoding="utf-8")
+    r.answers = type(r.answers)(path)
+    return r
+
+
+def parse(router, text, ranking, credential=None):
+    entities = [{"entity": "credential", "value": credential, "start": 0, "end": len(credential)}] if credential else []
+    message = Message(data={"text": text, "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
+                            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking], "entities": entities})
+    router.process([message])
+    return message.get("intent")["name"]
+
+
+@pytest.mark.parametrize("text, ranking, expected", [
+    ("tell me about ux design", [("faq_what_is", 0.52), ("faq_duration", 0.07)], "inform_credential"),
+    ("ux design", [("goodbye", 0.5), ("inform_credential", 0.12)], "inform_credential"),
+    ("how much is ux design", [("out_of_scope", 0.45), ("faq_fees", 0.34)], "faq_fees"),
+])
+def test_a_message_naming_a_credential_is_about_that_credential(router, text, ranking, expected):
+    assert parse(router, text, ranking, credential="ux design") == expected
+
+
+def test_sure_small_talk_naming_a_credential_stays_small_talk(router):
+    assert parse(router, "thanks, ux design sounds great", [("thanks", 0.98)], credential="ux design") == "thanks"
+
+
+def test_without_a_credential_a_generic_question_is_not_turned_into_one(router):
+    assert parse(router, "tell me about parking", [("faq_what_is", 0.52), ("faq_duration", 0.07)]) != "inform_credential"

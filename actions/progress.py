@@ -2,7 +2,10 @@
 
 Identity comes only from the verified token in the message metadata (``auth_token``). Database
 work runs in a thread with a time limit, so the event loop never blocks and a slow or
-unreachable database gets a short apology instead of silence.
+unreachable database gets a short apology instead of silence. Only a failure that means "records
+unavailable" (see :func:`bot.records.records_unavailable`) gets the "try again" apology; anything
+else is a fault of ours: it is logged with its traceback and the user is told so, with the
+office's contact (``utter_internal_error``).
 """
 import asyncio
 import logging
@@ -19,12 +22,15 @@ from bot.answers import fits, program_index_link, some_of
 from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
 from bot.progress import programs
+from bot.records import records_unavailable
 from bot.resolve import find_program_in_text, likely_credentials
+from bot.timeouts import LOOKUP_TIMEOUT_S
 
 logger = logging.getLogger(__name__)
 
-LOOKUP_TIMEOUT_S = 3.5  # below the Rasa server's 4 s limit on the whole action call (ACTION_TIMEOUT)
 UNAVAILABLE = "Sorry, I can't look up records right now. Please try again in a few minutes."
+#: domain.yml's reply to a failure that is our fault (a bug, a bad setting), not an outage.
+INTERNAL_ERROR = "utter_internal_error"
 
 
 def identity_of(tracker: Tracker):
@@ -39,10 +45,10 @@ async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.wait_for(asyncio.to_thread(fn, *args), timeout=LOOKUP_TIMEOUT_S)
 
 
-async def disclose_in_thread(fn: Callable[..., Reply], *args: Any) -> Reply:
-    """``in_thread`` for a disclosure (``progress_reply``, ``stacking_reply``): if the time limit
-    passes first, the lookup is told it is no longer wanted, so it writes no audit row for an
-    answer the user never gets."""
+async def disclose_in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``in_thread`` for a disclosure (``progress_reply``, ``stacking_reply``,
+    ``credentials_with_attempts``): if the time limit passes first, the lookup is told it is no
+    longer wanted, so it writes no audit row for an answer the user never gets."""
     gave_up = threading.Event()
     try:
         return await in_thread(fn, *args, lambda: not gave_up.is_set())
@@ -53,6 +59,27 @@ async def disclose_in_thread(fn: Callable[..., Reply], *args: Any) -> Reply:
 
 def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a lookup's failure means the records can't be read right now (try again later):
+    the lookup's time limit passed, or :func:`~bot.records.records_unavailable`."""
+    return isinstance(exc, asyncio.TimeoutError) or records_unavailable(exc)
+
+
+def lookup_failed(dispatcher: CollectingDispatcher, what: str, exc: BaseException) -> List[Dict[Text, Any]]:
+    """Tell the user why the ``what`` lookup failed with ``exc`` and log it; call it in the
+    ``except`` block. Records unavailable: the "try again" apology, one log line naming the
+    error's class (a database error's text holds the query's parameters, e.g. a student ID).
+    Anything else is a fault of ours: logged with its traceback (the log message names no
+    record), and the user told that something went wrong, with the office's contact."""
+    if unavailable(exc):
+        logger.error("%s lookup failed, records unavailable: %s", what, type(exc).__name__)
+        dispatcher.utter_message(text=UNAVAILABLE)
+    else:
+        logger.exception("%s lookup failed", what)
+        dispatcher.utter_message(response=INTERNAL_ERROR)
+    return []
 
 
 def whose_record(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Tuple[Identity, str, Catalog, str]]:
@@ -89,10 +116,8 @@ class ActionCheckProgress(Action):
             if match.credential is None:
                 return remember + await self._ask_which(dispatcher, identity, subject, catalog, match.suggestion, ask, text)
             reply = await disclose_in_thread(progress_reply, identity, subject, match.credential, catalog)
-        except Exception as exc:  # noqa: BLE001 - any database failure gets the same apology
-            logger.error("progress lookup failed: %s", type(exc).__name__)
-            dispatcher.utter_message(text=UNAVAILABLE)
-            return []
+        except Exception as exc:  # noqa: BLE001 - every failure is answered: lookup_failed tells which kind
+            return lookup_failed(dispatcher, "progress", exc)
         say(dispatcher, reply)
         return remember + [SlotSet("credential", match.credential.name)]
 
@@ -103,7 +128,7 @@ class ActionCheckProgress(Action):
                 buttons=[button(f"Yes, {suggestion.name}", "check_progress", {**ask, "credential": suggestion.name})],
             )
             return []
-        mine = await in_thread(credentials_with_attempts, identity, subject, catalog)
+        mine = await disclose_in_thread(credentials_with_attempts, identity, subject, catalog)
         who = "You have" if identity.role == "student" else f"{subject} has"
         hint = f" {who} courses in {some_of([c.name for c in mine], 'micro-credentials')}." if mine else ""
         names = [c.name for c in catalog.credentials]
@@ -133,20 +158,18 @@ class ActionStackingReport(Action):
         identity, subject, catalog, text = asked
         known = programs(catalog)
         program = find_program_in_text(" ".join(entity_values(tracker, "program")) or text, known)
-        if program is None:
-            ask = {"student_id": subject} if identity.role == "advisor" else {}
-            offered, hint = await self._likely_programs(identity, subject, catalog, known)
-            dispatcher.utter_message(
-                text="Toward which certificate or degree?" + hint,
-                buttons=[button(p, "stacking_report", {**ask, "program": p}) for p in offered] or None,
-            )
-            return []
         try:
+            if program is None:
+                ask = {"student_id": subject} if identity.role == "advisor" else {}
+                offered, hint = await self._likely_programs(identity, subject, catalog, known)
+                dispatcher.utter_message(
+                    text="Toward which certificate or degree?" + hint,
+                    buttons=[button(p, "stacking_report", {**ask, "program": p}) for p in offered] or None,
+                )
+                return []
             reply = await disclose_in_thread(stacking_reply, identity, subject, program, catalog)
-        except Exception as exc:  # noqa: BLE001
-            logger.error("stacking lookup failed: %s", type(exc).__name__)
-            dispatcher.utter_message(text=UNAVAILABLE)
-            return []
+        except Exception as exc:  # noqa: BLE001 - every failure is answered: lookup_failed tells which kind
+            return lookup_failed(dispatcher, "stacking", exc)
         say(dispatcher, reply)
         return []
 
@@ -157,9 +180,12 @@ class ActionStackingReport(Action):
         if len(known) <= MAX_BUTTONS:
             return known, ""
         try:
-            mine = await in_thread(credentials_with_attempts, identity, subject, catalog)
-        except Exception as exc:  # noqa: BLE001 - the buttons are only a shortcut
-            logger.error("lookup for program buttons failed: %s", type(exc).__name__)
+            mine = await disclose_in_thread(credentials_with_attempts, identity, subject, catalog)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless the records are unavailable
+            if not unavailable(exc):
+                raise  # a bug: run() logs it and says so
+            # the buttons are only a shortcut: without the records, ask without them
+            logger.error("lookup for program buttons failed, records unavailable: %s", type(exc).__name__)
             mine = []
         offered = list(dict.fromkeys(p for c in mine for p in c.stacks_into))[:MAX_BUTTONS]
         how = "Tap one or type its name" if offered else "Type its name"

@@ -69,17 +69,6 @@ def _record(identity: Identity, student_id: str) -> "StudentRecord | Reply":
     return record
 
 
-def credentials_with_attempts(identity: Identity, student_id: str, catalog: Catalog) -> List[Credential]:
-    """The catalog's credentials in which the student has any attempt (for suggestion buttons),
-    those with the most of their courses taken first."""
-    record = _record(identity, student_id)
-    if isinstance(record, Reply):
-        return []
-    taken = {a.course for a in record.attempts}
-    mine = [c for c in catalog.credentials if taken & set(c.course_codes)]
-    return sorted(mine, key=lambda c: -len(taken & set(c.course_codes)))
-
-
 class Abandoned(Exception):
     """The caller stopped waiting (its time limit passed): nothing is disclosed or audited."""
 
@@ -88,21 +77,49 @@ def _always() -> bool:
     return True
 
 
-def _disclose(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
-              render: Callable[[StudentRecord], str], still_wanted: Callable[[], bool]) -> Reply:
-    """Render the student's record with ``render`` and write the disclosure to the audit log.
+def _audit(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
+           still_wanted: Callable[[], bool]) -> None:
+    """Write the disclosure about to be answered to the audit log.
 
     ``still_wanted`` is asked just before the audit row is written: a caller that gave up
-    waiting (and told the user the lookup failed) discloses nothing, so nothing is logged.
+    waiting (and told the user the lookup failed) discloses nothing, so :class:`Abandoned` is
+    raised and nothing is logged.
+    """
+    if not still_wanted():
+        raise Abandoned(action)
+    with session_scope() as session:
+        write_audit(session, identity.sub, identity.role, student_id, action, credential_id)
+
+
+def credentials_with_attempts(identity: Identity, student_id: str, catalog: Catalog,
+                              still_wanted: Callable[[], bool] = _always) -> List[Credential]:
+    """The catalog's credentials in which the student has any attempt (for suggestion buttons),
+    those with the most of their courses taken first.
+
+    The answer comes from the record ("S1021 has courses in …", the buttons' order), so it is a
+    disclosure and audited as ``credentials_with_courses`` — also when the list is empty (that
+    too says something about the record). A student not on record discloses nothing.
+    """
+    record = _record(identity, student_id)
+    if isinstance(record, Reply):
+        return []
+    taken = {a.course for a in record.attempts}
+    mine = [c for c in catalog.credentials if taken & set(c.course_codes)]
+    mine.sort(key=lambda c: -len(taken & set(c.course_codes)))
+    _audit(identity, student_id, "credentials_with_courses", None, still_wanted)
+    return mine
+
+
+def _disclose(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
+              render: Callable[[StudentRecord], str], still_wanted: Callable[[], bool]) -> Reply:
+    """Render the student's record with ``render`` and write the disclosure to the audit log
+    (nothing, and :class:`Abandoned` raised, once ``still_wanted()`` is false; see :func:`_audit`).
     """
     record = _record(identity, student_id)
     if isinstance(record, Reply):
         return record
     text = render(record)
-    if not still_wanted():
-        raise Abandoned(action)
-    with session_scope() as session:
-        write_audit(session, identity.sub, identity.role, student_id, action, credential_id)
+    _audit(identity, student_id, action, credential_id, still_wanted)
     return Reply(text)
 
 

@@ -20,11 +20,14 @@ from typing import Iterator, List, Optional
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
                         create_engine, event, select)
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Mapped, Session, declarative_base
 
+from bot.errors import RecordsUnavailableError
 from bot.progress import Attempt, Student
 from bot.terms import Term
+from bot.timeouts import STATEMENT_TIMEOUT_MS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = REPO_ROOT / "var" / "records.db"
@@ -102,8 +105,7 @@ def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # A database that does not answer must fail fast, so chat users get an apology, not a wait.
-    connect_args = {"connect_timeout": 3} if parsed.get_backend_name() == "postgresql" else {}
+    connect_args = _postgresql_connect_args(parsed) if parsed.get_backend_name() == "postgresql" else {}
     engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_foreign_keys)
@@ -112,6 +114,32 @@ def _engine(url: str) -> Engine:
 
 
 get_engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]
+
+
+def _postgresql_connect_args(parsed: URL) -> dict:
+    """A database that does not answer must fail fast, so chat users get an apology, not a wait:
+    a connect timeout, and a statement timeout within the lookup budget (see
+    :data:`bot.timeouts.STATEMENT_TIMEOUT_MS`), so a blocked query does not keep its thread and
+    pooled connection busy long after the user got the apology. ``options`` given in the URL are
+    kept, after ours (so a ``statement_timeout`` set there wins)."""
+    options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    given = parsed.query.get("options")
+    if isinstance(given, str) and given.strip():
+        options += " " + given.strip()
+    return {"connect_timeout": 3, "options": options}
+
+
+def records_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the records cannot be read right now (try again later), rather
+    than a fault of ours: the database refused, dropped, timed out or cancelled a slow statement
+    (:class:`~sqlalchemy.exc.OperationalError`; a lost connection, which SQLAlchemy marks
+    ``connection_invalidated``), no pooled connection came free in time
+    (:class:`sqlalchemy.exc.TimeoutError`), or the student information system gave no usable
+    answer (:class:`~bot.errors.RecordsUnavailableError`). A wrong query, a constraint broken
+    or a bug is not: it needs fixing, not a retry."""
+    if isinstance(exc, (RecordsUnavailableError, sa_exc.OperationalError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -107,7 +107,9 @@ def test_no_credential_named_asks_with_the_students_own_first():
     assert messages[0]["text"] == "Which micro-credential should I check? You have courses in Cybersecurity Essentials."
     buttons = messages[0]["buttons"]
     assert buttons[0] == {"title": "Cybersecurity Essentials", "payload": '/check_progress{"credential": "Cybersecurity Essentials"}'}
-    assert len(buttons) == 4 and events == [] and audit_rows() == []
+    assert len(buttons) == 4 and events == []
+    # the hint and the order of the buttons come from the record: a disclosure, audited
+    assert audit_rows() == [("S1011", "student", "S1011", None, "credentials_with_courses")]
 
 
 def test_a_misspelled_credential_gets_did_you_mean():
@@ -166,6 +168,7 @@ def test_an_advisors_follow_up_means_the_same_student():
     assert messages[0]["text"].startswith("Which micro-credential should I check? S1021 has courses in Nonprofit Leadership")
     assert messages[0]["buttons"][0]["payload"] == '/check_progress{"student_id": "S1021", "credential": "Nonprofit Leadership"}'
     assert {"event": "slot", "timestamp": None, "name": "student_id", "value": "S1021"} in events
+    assert audit_rows() == [("A900", "advisor", "S1021", None, "credentials_with_courses")]
     # the advisor then just types the credential's name
     answer, _ = run(ActionCheckProgress(), tracker("nonprofit leadership", "inform_credential", advisor,
                                                    [{"entity": "credential", "value": "nonprofit leadership"}],
@@ -177,3 +180,133 @@ def test_a_student_cannot_use_the_remembered_slot_to_see_another_record():
     messages, _ = run(ActionCheckProgress(), tracker("nonprofit leadership", "inform_credential", token("S1004"),
                                                      slots={"student_id": "S1021"}))
     assert messages[0]["text"].startswith("Nonprofit Leadership (graduate) for S1004")
+
+
+def test_asking_which_credential_for_an_unknown_student_is_not_audited():
+    messages, _ = run(ActionCheckProgress(), tracker("how is S9999 doing", auth=token("A900", "advisor")))
+    assert messages[0]["text"].startswith("Which micro-credential should I check?")
+    assert "S9999 has courses" not in messages[0]["text"]
+    assert audit_rows() == []  # no record was read, so nothing was disclosed
+
+
+def test_a_which_credential_question_answered_after_the_apology_is_not_audited(monkeypatch):
+    import threading
+
+    import actions.progress
+    import bot.advising
+
+    release, finished = threading.Event(), threading.Event()
+    real_record, real_lookup = bot.advising._record, actions.progress.credentials_with_attempts
+
+    def late(*args):
+        release.wait(10)  # the database answers only after the action gave up
+        return real_record(*args)
+
+    def lookup(*args):
+        try:
+            return real_lookup(*args)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(bot.advising, "_record", late)
+    monkeypatch.setattr(actions.progress, "credentials_with_attempts", lookup)
+    messages, _ = run(ActionCheckProgress(), tracker("what do i still need?", auth=token("S1011")))
+    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+    release.set()
+    assert finished.wait(10)  # the lookup read the record after all…
+    assert audit_rows() == []  # …but nothing was shown, so nothing is logged as disclosed
+
+
+# ---- which failures are an outage -------------------------------------------------------------
+
+def fail_with(monkeypatch, error: BaseException) -> None:
+    """Make the records lookup, after reading the real record, raise ``error``."""
+    import bot.advising
+
+    def broken(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(bot.advising, "render_report", broken)
+    monkeypatch.setattr(bot.advising, "render_stacking", broken)
+
+
+def database_down() -> BaseException:
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("SELECT students.student_id ...", {"pk_1": "S1004"},
+                            Exception("could not connect to server: Connection refused"))
+
+
+def database_pool_exhausted() -> BaseException:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
+
+
+def sis_down() -> BaseException:
+    from bot.errors import RecordsUnavailableError
+
+    return RecordsUnavailableError("the student information system at https://sis.example.edu answered HTTP 503")
+
+
+PROGRESS = ("how close am i to data storytelling?", "check_progress")
+STACKING = ("which of my courses count toward my MPA?", "stacking_report")
+
+
+@pytest.mark.parametrize("asked", [PROGRESS, STACKING], ids=["progress", "stacking"])
+@pytest.mark.parametrize("error", [database_down, database_pool_exhausted, sis_down])
+def test_records_unavailable_gets_the_try_again_apology(monkeypatch, caplog, asked, error):
+    fail_with(monkeypatch, error())
+    action = ActionCheckProgress() if asked is PROGRESS else ActionStackingReport()
+    student = "S1004" if asked is PROGRESS else "S1023"
+    messages, events = run(action, tracker(asked[0], asked[1], auth=token(student)))
+    assert messages == [{**messages[0], "text": "Sorry, I can't look up records right now. Please try again in a few minutes."}]
+    assert events == [] and audit_rows() == []
+    assert not any(r.exc_info for r in caplog.records)  # an outage is not a bug: no traceback
+
+
+@pytest.mark.parametrize("asked", [PROGRESS, STACKING], ids=["progress", "stacking"])
+@pytest.mark.parametrize("error", [KeyError("credit_hours"), ValueError("unexpected term key"),
+                                   AttributeError("'NoneType' object has no attribute 'level'")],
+                         ids=["KeyError", "ValueError", "AttributeError"])
+def test_a_bug_is_logged_with_its_traceback_and_the_user_told_honestly(monkeypatch, caplog, asked, error):
+    fail_with(monkeypatch, error)
+    action = ActionCheckProgress() if asked is PROGRESS else ActionStackingReport()
+    student = "S1004" if asked is PROGRESS else "S1023"
+    with caplog.at_level("ERROR"):
+        messages, events = run(action, tracker(asked[0], asked[1], auth=token(student)))
+    assert messages == [{**messages[0], "response": "utter_internal_error", "text": None}]
+    assert events == [] and audit_rows() == []
+    logged = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(logged) == 1 and logged[0].exc_info and logged[0].exc_info[1] is error
+    assert type(error).__name__ in caplog.text and "Traceback" in caplog.text
+    # no record content: not the student, their name or e-mail, nor a course or grade
+    for content in (student, "Diego", "Ramirez", "@example.edu", "INF 120", "JOU 310", "PAD"):
+        assert content not in caplog.text
+
+
+def test_a_bug_in_the_which_credential_lookup_is_not_called_an_outage(monkeypatch, caplog):
+    import actions.progress
+
+    def broken(*_args):
+        raise KeyError("course_codes")
+
+    monkeypatch.setattr(actions.progress, "credentials_with_attempts", broken)
+    with caplog.at_level("ERROR"):
+        messages, _ = run(ActionCheckProgress(), tracker("what do i still need?", auth=token("S1011")))
+    assert [m["response"] for m in messages] == ["utter_internal_error"]
+    assert any(r.exc_info and isinstance(r.exc_info[1], KeyError) for r in caplog.records)
+    assert "S1011" not in caplog.text
+
+
+def test_the_internal_error_reply_is_honest_and_names_the_office(repo):
+    import yaml
+
+    responses = yaml.safe_load((repo / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    with_catalog, without = responses["utter_internal_error"]
+    assert with_catalog == {"condition": [{"type": "slot", "name": "catalog_loaded", "value": True}],
+                            "text": "Sorry, something went wrong on our side. The micro-credential office can help: {contact_email}."}
+    assert without == {"text": "Sorry, something went wrong on our side. The micro-credential office can help."}
+    stories = yaml.safe_load((repo / "data" / "stories_sent_by_code.yml").read_text(encoding="utf-8"))["stories"]
+    assert {"action": "utter_internal_error"} in [step for story in stories for step in story["steps"]]

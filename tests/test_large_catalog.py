@@ -10,6 +10,7 @@ import yaml
 from rasa.core.nlg.interpolator import interpolate_text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.catalog_info import ActionCatalogInfo
 from actions.progress import ActionCheckProgress, ActionStackingReport
@@ -17,7 +18,7 @@ from bot.answers import answer_context, course_answer, credential_answer
 from bot.catalog import ChooseGroup, parse_catalog
 from bot.identity import issue_token
 from bot.importer import import_records
-from bot.records import get_engine
+from bot.records import AuditEntry, get_engine, session_scope
 from bot.resolve import find_credential_in_text, resolve_credential
 from large_catalog import large_catalog, typo
 
@@ -249,6 +250,10 @@ def test_the_stacking_question_offers_the_students_programs_first(big, serve_big
     assert_short(messages)
     assert messages[0]["text"].startswith("Toward which certificate or degree? Tap one or type its name")
     assert messages[0]["buttons"] and {b["title"] for b in messages[0]["buttons"]} <= mine
+    # the buttons come from the student's record: a disclosure, audited
+    with session_scope() as session:
+        assert [(a.actor_sub, a.student_id, a.action) for a in session.execute(select(AuditEntry)).scalars()] == [
+            ("S2001", "S2001", "credentials_with_courses")]
     assert_short(run(ActionStackingReport(), tracker("what counts toward my degree?", "stacking_report",
                                                      auth=token("S2002"))))
 

@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder import encoder
-from bot.meaning import CRISIS_EXAMPLES, Decision, ExampleIndex, Thresholds, decide
+from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
@@ -54,11 +54,22 @@ ABOUT_ANYTHING = ("faq_what_is", "out_of_scope", "greet", "goodbye", "thanks", "
 NOT_ABOUT = ("crisis", "staff_answer", "human_handoff")
 
 
-def catalog_intent(ranking: List[Tuple[str, float]]) -> str:
+def catalog_intent(ranking: List[Tuple[str, float]], bare: bool) -> Optional[str]:
     """For a message naming a credential: the classifier's likeliest intent that says something
-    about one (a catalog question, or an FAQ topic like its cost), else ``inform_credential``."""
-    return next((name for name, conf in ranking if name not in ABOUT_ANYTHING and name not in NOT_ABOUT
-                 and conf >= 0.25), "inform_credential")
+    about one (a catalog question, or an FAQ topic like its cost); for a bare name or "tell me
+    about X" (``bare``), else ``inform_credential`` (its courses); None otherwise."""
+    named = next((name for name, conf in ranking if name not in ABOUT_ANYTHING and name not in NOT_ABOUT
+                  and conf >= 0.25), None)
+    return named or ("inform_credential" if bare else None)
+
+
+def few_other_words(message: Message, most: int = 3) -> bool:
+    """Whether the message is little more than the credential's name ("tell me about X")."""
+    text = message.get(TEXT) or ""
+    for e in message.get("entities") or []:
+        if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None:
+            text = text[:e["start"]] + " " + text[e["end"]:]
+    return len([w for w in text.replace("?", " ").split() if w.strip(".,!'")]) <= most
 
 
 def _worded(intent: str) -> bool:
@@ -145,10 +156,13 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                 continue
             # (only when the classifier's own best guess says nothing about it: an unsure answer
             # to a real question stays a clarification)
-            if "credential" in entities and top_intent in ABOUT_ANYTHING and top_conf < 0.9 and decision.kind != "crisis":
+            if "credential" in entities and decision.kind != "crisis" and top_conf < (
+                    0.6 if top_intent in REFUSE_INTENTS else 0.9) and top_intent in ABOUT_ANYTHING:
                 # "tell me about ux design", "ux design": a message naming a credential, with no
                 # other topic in it, is about that credential
-                decision = Decision("answer", intent=catalog_intent(ranking), confidence=top_conf)
+                about = catalog_intent(ranking, few_other_words(message))
+                if about:
+                    decision = Decision("answer", intent=about, confidence=top_conf)
             if decision.kind == "pass":
                 continue
             self._apply(message, decision)

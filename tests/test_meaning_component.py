@@ -44,3 +44,19 @@ def test_sure_small_talk_naming_a_credential_stays_small_talk(router):
 
 def test_without_a_credential_a_generic_question_is_not_turned_into_one(router):
     assert parse(router, "tell me about parking", [("faq_what_is", 0.52), ("faq_duration", 0.07)]) != "inform_credential"
+
+
+def parse_named(router, text, ranking):
+    start = text.index("ux design")
+    message = Message(data={"text": text, "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
+                            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+                            "entities": [{"entity": "credential", "value": "ux design", "start": start, "end": start + 9}]})
+    router.process([message])
+    return message.get("intent")["name"]
+
+
+def test_a_real_question_that_names_a_credential_is_not_turned_into_its_course_list(router):
+    assert parse_named(router, "what textbooks do i need for ux design", [("out_of_scope", 0.85)]) != "inform_credential"
+    assert parse_named(router, "can i take ux design in person at the downtown campus",
+                       [("out_of_scope", 0.25), ("credential_courses", 0.21)]) != "inform_credential"
+    assert parse_named(router, "tell me about ux design", [("faq_what_is", 0.52)]) == "inform_credential"

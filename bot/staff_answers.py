@@ -79,7 +79,7 @@ class AnswersFile:
     def __init__(self, path: Optional[Path] = None) -> None:
         self._path = Path(path) if path else None
         self._lock = threading.Lock()
-        self._stamp: Optional[Tuple[float, int, str]] = None
+        self._stamp: Optional[Tuple[int, int, str]] = None
         self._topics: List[Topic] = []
 
     @property
@@ -88,11 +88,7 @@ class AnswersFile:
 
     def topics(self) -> List[Topic]:
         path = self.path
-        try:
-            st = path.stat()
-            stamp = (st.st_mtime, st.st_size, str(path))
-        except FileNotFoundError:
-            stamp = (0.0, -1, str(path))
+        stamp = (*file_stamp(path), str(path))
         with self._lock:
             if stamp != self._stamp:
                 self._stamp = stamp
@@ -106,10 +102,15 @@ class AnswersFile:
         return next((t for t in self.topics() if t.id == topic_id), None)
 
 
-def answers_stamp() -> Tuple[int, int]:
-    """The answers file's version (modification time, size); (0, -1) when it is missing."""
+def file_stamp(path: Path) -> Tuple[int, int]:
+    """A file's version (modification time in ns, size); (0, -1) when it is missing."""
     try:
-        st = answers_path().stat()
+        st = path.stat()
         return st.st_mtime_ns, st.st_size
     except OSError:
         return 0, -1
+
+
+def answers_stamp() -> Tuple[int, int]:
+    """The answers file's version (see :func:`file_stamp`), for caches of what depends on it."""
+    return file_stamp(answers_path())

@@ -7,7 +7,7 @@ file (``bot/staff_answers.py``, re-read when it changes: no retraining) and sets
 - a trained topic or ``staff_answer`` (the topic id in the entity and parse-data key
   ``answer_topic``) when it is sure enough;
 - ``nlu_fallback`` with the likely topics (parse-data key ``meaning_options``) to ask which one;
-- ``no_answer`` to say honestly that the bot doesn't know and whom to ask;
+- ``out_of_scope`` to say honestly that the bot doesn't know and whom to ask;
 - ``crisis`` for a crisis message, whatever else it asks.
 """
 from __future__ import annotations
@@ -46,8 +46,6 @@ def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:
 
 #: Trained intents that never enter the index: a bare credential name means nothing by itself.
 NOT_INDEXED = ("inform_credential", "staff_answer")
-#: Intents answered from their words alone (the FAQ and the hand-over); every other intent
-#: (catalog, personal, general) is kept when the classifier is sure of it.
 #: Intents that say nothing about a credential a message names ("tell me about X" looks like
 #: "what is a micro-credential"; a bare name like small talk).
 ABOUT_ANYTHING = ("faq_what_is", "out_of_scope", "greet", "goodbye", "thanks", "bot_challenge", "nlu_fallback")
@@ -72,6 +70,8 @@ def few_other_words(message: Message, most: int = 3) -> bool:
     return len([w for w in text.replace("?", " ").split() if w.strip(".,!'")]) <= most
 
 
+#: Intents answered from their words alone (the FAQ and the hand-over); every other intent
+#: (catalog, personal, general) is kept when the classifier is sure of it.
 def _worded(intent: str) -> bool:
     return intent.startswith("faq_") or intent in ("out_of_scope", "staff_answer")
 
@@ -124,7 +124,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             index = ExampleIndex(json.loads((directory / "labels.json").read_text(encoding="utf-8")),
                                  np.load(directory / "vectors.npy"))
         router = cls(config, model_storage, resource, index)
-        router._crisis = ExampleIndex.build([("crisis", t) for t in CRISIS_EXAMPLES], encoder().encode)
+        router._crisis_index()  # at load, not on the first message
         return router
 
     def _staff_index(self) -> ExampleIndex:
@@ -135,9 +135,12 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             self._staff = (topics, index)
         return index
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        if self._crisis is None:
+    def _crisis_index(self) -> ExampleIndex:
+        if self._crisis is None:  # the examples are code, not training data: built once per process
             self._crisis = ExampleIndex.build([("crisis", t) for t in CRISIS_EXAMPLES], encoder().encode)
+        return self._crisis
+
+    def process(self, messages: List[Message]) -> List[Message]:
         for message, vector in zip(messages, sentence_vectors(messages)):
             text = message.get("text")
             if not text:
@@ -148,7 +151,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             entities = {e.get("entity") for e in message.get("entities") or []}
             passthrough = {name for name, _ in ranking if not _worded(name)}
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
-            decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis, text=text,
+            decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
                               passthrough_intents=passthrough, t=self.thresholds)
             # a catalog name in a catalog/personal question: the classifier knows best
             if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \

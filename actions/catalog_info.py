@@ -1,5 +1,5 @@
 """Answer catalog questions: a credential's courses, level, launch term, stacking; a course."""
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -7,13 +7,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values, intent_name
 from bot.answers import course_answer, course_list_answer, credential_answer, fits, join_words, program_index_link
-from bot.resolve import find_course_codes, likely_credentials
+from bot.resolve import find_course_codes, find_credential_in_text, likely_credentials
 
 ASPECTS = {
     "credential_courses": "courses",
     "credential_level": "level",
     "credential_launch": "launch",
     "credential_stacks": "stacks",
+    "credential_overview": "overview",
+    "credit_hours": "hours",
+    "inform_credential": "overview",
 }
 
 
@@ -24,26 +27,43 @@ class ActionCatalogInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        intent = intent_name(tracker)
+        return self.answer(dispatcher, tracker, None if intent == "course_info" else ASPECTS.get(intent, "courses"))
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, aspect: Optional[str]) -> List[Dict[Text, Any]]:
+        """Answer ``aspect`` of the credential asked about (None: the message asks about a course)."""
         catalog = catalog_or_apologise(dispatcher)
         if catalog is None:
             return []
         intent = intent_name(tracker)
         text = tracker.latest_message.get("text") or ""
-        if intent == "course_info":
-            codes = find_course_codes(entity_values(tracker, "course") + [text], catalog)
+        codes = find_course_codes(entity_values(tracker, "course") + [text], catalog)
+        named_credential = entity_values(tracker, "credential") or find_credential_in_text(text, catalog).credential
+        if aspect == "hours" and not named_credential and (
+                codes or (tracker.get_slot("last_topic") == "course" and tracker.get_slot("course"))):
+            aspect = None  # "how many credit hours?" after a question about a course: that course's
+            codes = codes or [tracker.get_slot("course")]
+        if aspect is None:
+            if not codes and not named_credential and tracker.get_slot("course"):
+                codes = [tracker.get_slot("course")]  # "which credential is it part of?" after a course
             known = [c for c in codes if c in catalog.courses]
             for code in known:
                 dispatcher.utter_message(text=course_answer(catalog, code))
             if not known:
                 unknown = f"I don't know {join_words(codes)}. " if codes else "Which course do you mean? "
                 dispatcher.utter_message(text=unknown + course_list_answer(catalog, codes))
-            return []
+                return []
+            events = [SlotSet("course", known[-1]), SlotSet("last_topic", "course")]
+            owners = catalog.credentials_with_course(known[-1])
+            if len(owners) == 1:  # "and its level?" then means the course's credential
+                events.append(SlotSet("credential", owners[0].name))
+            return events
 
-        aspect = ASPECTS.get(intent, "courses")
         match = credential_asked(tracker, catalog)
         if match.credential is not None:
             dispatcher.utter_message(text=credential_answer(catalog, match.credential, aspect))
-            return [SlotSet("credential", match.credential.name)]
+            return [SlotSet("credential", match.credential.name), SlotSet("course", None),
+                    SlotSet("last_topic", f"catalog:{aspect}")]
         if match.suggestion is not None:
             cred = match.suggestion
             dispatcher.utter_message(

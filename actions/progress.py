@@ -21,6 +21,7 @@ from bot.advising import Reply, credentials_with_attempts, progress_reply, stack
 from bot.answers import fits, program_index_link, some_of
 from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
+from bot.personal import overview_reply
 from bot.progress import programs
 from bot.records import records_unavailable
 from bot.resolve import find_program_in_text, likely_credentials
@@ -58,7 +59,11 @@ async def disclose_in_thread(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    """Send a reply: its text (with buttons), and its custom payload (the widget's progress
+    card) as a separate message that channels without a widget ignore."""
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+    if reply.custom:
+        dispatcher.utter_message(json_message=reply.custom)
 
 
 def unavailable(exc: BaseException) -> bool:
@@ -119,7 +124,7 @@ class ActionCheckProgress(Action):
         except Exception as exc:  # noqa: BLE001 - every failure is answered: lookup_failed tells which kind
             return lookup_failed(dispatcher, "progress", exc)
         say(dispatcher, reply)
-        return remember + [SlotSet("credential", match.credential.name)]
+        return remember + [SlotSet("credential", match.credential.name), SlotSet("last_topic", "progress")]
 
     async def _ask_which(self, dispatcher, identity: Identity, subject: str, catalog, suggestion, ask, text) -> list:
         if suggestion is not None:
@@ -129,6 +134,15 @@ class ActionCheckProgress(Action):
             )
             return []
         mine = await disclose_in_thread(credentials_with_attempts, identity, subject, catalog)
+        if len(mine) == 1:  # "how am I doing?" with courses in one credential: that one
+            say(dispatcher, await disclose_in_thread(progress_reply, identity, subject, mine[0], catalog))
+            return [SlotSet("credential", mine[0].name), SlotSet("last_topic", "progress")]
+        if len(mine) > 1:  # courses in several: one line each, and a button for each one's details
+            reply = await disclose_in_thread(overview_reply, identity, subject, catalog, None, text)
+            dispatcher.utter_message(
+                text=reply.text,
+                buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in mine[:MAX_BUTTONS]])
+            return [SlotSet("last_topic", "progress")]
         who = "You have" if identity.role == "student" else f"{subject} has"
         hint = f" {who} courses in {some_of([c.name for c in mine], 'micro-credentials')}." if mine else ""
         names = [c.name for c in catalog.credentials]
@@ -152,6 +166,19 @@ class ActionStackingReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if not isinstance(identity_of(tracker), Identity):  # not signed in: what the catalog says
+            catalog = catalog_or_apologise(dispatcher)
+            if catalog is None:
+                return []
+            text = tracker.latest_message.get("text") or ""
+            program = find_program_in_text(" ".join(entity_values(tracker, "program")) or text, programs(catalog))
+            if program is not None:
+                into = [c.name for c in catalog.credentials if program in c.stacks_into]
+                dispatcher.utter_message(text=(
+                    f"Courses of {some_of(into, 'micro-credentials')} can stack into the {program} "
+                    f"(at most {catalog.max_stack_credits:g} credits, once you're admitted to it). "
+                    "Sign in and I can tell you which of your own credits would count."))
+                return []
         asked = whose_record(dispatcher, tracker)
         if asked is None:
             return []

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from benchmarks.catalog_size import catalog_figures  # noqa: E402
+from benchmarks.cohort import cohort_figures  # noqa: E402
 from benchmarks.load import run_load  # noqa: E402
 from benchmarks.prod_load import prod_figures  # noqa: E402
 from benchmarks.records import records_figures  # noqa: E402
@@ -114,6 +115,25 @@ def realworld_figures(base_url: str) -> None:
           f"p95 {times[int(len(times) * 0.95)]:.1f} ms")
 
 
+def conversation_figures(base_url: str) -> None:
+    """Whole conversations: the share of conversation test stories that pass (Rasa's test), and
+    right / clarified / refused / wrong per turn on the blind-written conversations, held with the
+    running bot through its REST webhook (signed-in ones with the bench's tokens)."""
+    from bot.identity import issue_token
+    from conversation_eval import run, summary
+
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([RASA, "test", "core", "--model", "models/current.tar.gz", "--stories",
+                        "tests/conversation_stories.yml", "--out", out, "--no-plot"], cwd=REPO,
+                       capture_output=True, check=True)
+        report = json.loads((Path(out) / "story_report.json").read_text())
+    stories = report.get("conversation_accuracy", {})
+    print(f"conversation test stories (tests/conversation_stories.yml): {stories.get('correct')} of "
+          f"{stories.get('total')} pass")
+    results = run(base_url, BENCH_API_TOKEN, lambda sub, role: issue_token(sub, role, 3600, secret=BENCH_SECRET))
+    print(f"blind conversations (tests/conversations.yml): {summary(results)}")
+
+
 def progress_latency(base_url: str) -> None:
     """Chat latency of a signed-in student's progress question (one user, fresh sender each)."""
     from bot.identity import issue_token
@@ -162,10 +182,12 @@ def main() -> None:
     nlu_figures()
     training_time()
     records_figures()
+    cohort_figures()
     catalog_figures()
     print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
     with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "RASA_API_TOKEN": BENCH_API_TOKEN}) as bot:
         realworld_figures(bot.url)
+        conversation_figures(bot.url)
         ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")
         progress_latency(bot.url)
     # The same load with the NLU parse cache off (deploy/rasa_server.py): every message through

@@ -78,7 +78,7 @@ def _cmd_progress(args: argparse.Namespace) -> None:
         write_audit(session, f"cli:{getpass.getuser()}", "cli", record.student.student_id,
                     "progress", credential.id)
     report = check_progress(catalog, credential, record.student, record.attempts)
-    print(json.dumps(report.to_json()) if args.json else render_report(report))
+    print(json.dumps(report.to_json()) if args.json else render_report(report, catalog))
 
 
 def _cmd_token(args: argparse.Namespace) -> None:

@@ -7,49 +7,58 @@ database or the SIS; async callers run them in a thread with a time limit.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
-from bot.catalog import Catalog, Credential
+from bot.catalog import DEFAULT_STUDENT_ID_PATTERN, Catalog, Credential, current_catalog
+from bot.errors import BotError
 from bot.identity import Identity, Verification
-from bot.progress import check_progress, render_report, render_stacking, stacking_report
+from bot.progress import check_progress, progress_card, render_report, render_stacking, stacking_report
 from bot.records import StudentRecord, fetch_student, session_scope, write_audit
 from bot.sis import fetch_student_from_sis, sis_configured
+from bot.student_ids import same_student, student_ids_in
 
 SIGN_IN = "Please sign in on the program's website first, then ask me again — I can only look up records for signed-in users."
 NOT_YOURS = "I can only show you your own records. If you need someone else's, an advisor can help."
-STUDENT_ID = re.compile(r"\b[Ss]\d{4,9}\b")
 
 
 @dataclass
 class Reply:
     text: str
     buttons: List[Dict[str, str]] = field(default_factory=list)
+    #: A custom payload sent next to the text (the website widget's progress card).
+    custom: Optional[Dict[str, Any]] = None
+    #: The one credential the reply is about, if any (follow-ups then mean it).
+    about: Optional[str] = None
 
 
-def student_ids_in(text: str) -> List[str]:
-    """Student IDs written in a message (``S1004``, ``s1004``)."""
-    return [m.upper() for m in STUDENT_ID.findall(text or "")]
-
-
-def subject_of(identity: Verification, text: str, remembered: Optional[str] = None) -> "str | Reply":
+def subject_of(identity: Verification, text: str, remembered: Optional[str] = None,
+               catalog: Optional[Catalog] = None) -> "str | Reply":
     """Whose record the message asks about, or the refusal to send instead.
 
-    A student always means themself; naming another ID is refused without looking it up.
-    An advisor names the student (``progress of S1004 on ...``), or means the one asked about
-    last (``remembered``).
+    IDs are found in ``text`` in the institution's format (``institution.student_id_pattern``
+    of ``catalog``, default the current catalog; see :mod:`bot.student_ids`). A student always
+    means themself; naming any other ID is refused without looking it up, in the same words
+    whether or not that ID exists. An advisor names the student (``progress of S1004 on ...``),
+    or means the one asked about last (``remembered``).
     """
     if not isinstance(identity, Identity):
         return Reply(SIGN_IN)
-    named = student_ids_in(text)
+    if catalog is None:
+        try:
+            catalog = current_catalog()
+        except BotError:  # the caller apologises for the catalog; IDs in the default format
+            catalog = None
+    named = student_ids_in(text, catalog)
     if identity.role == "advisor":
         if not named and remembered:
             return remembered
         if not named:
-            return Reply("Which student? Ask with their ID, e.g. \"progress of S1004 on Data Storytelling\".")
+            custom = catalog is not None and catalog.student_id_pattern != DEFAULT_STUDENT_ID_PATTERN
+            example = "<their ID>" if custom else "S1004"
+            return Reply(f"Which student? Ask with their ID, e.g. \"progress of {example} on Data Storytelling\".")
         return named[0]
-    if any(sid != identity.sub.upper() for sid in named):
+    if any(not same_student(sid, identity.sub) for sid in named):
         return Reply(NOT_YOURS)
     return identity.sub
 
@@ -125,9 +134,15 @@ def _disclose(identity: Identity, student_id: str, action: str, credential_id: O
 
 def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog,
                    still_wanted: Callable[[], bool] = _always) -> Reply:
-    """The student's progress on ``credential`` as chat text; the disclosure is audited."""
-    return _disclose(identity, student_id, "progress", credential.id, lambda r: render_report(
-        check_progress(catalog, credential, r.student, r.attempts)), still_wanted)
+    """The student's progress on ``credential`` as a chat checklist, with the widget's progress
+    card (``{"progress_card": ...}``, :func:`~bot.progress.progress_card`); audited."""
+    record = _record(identity, student_id)
+    if isinstance(record, Reply):
+        return record
+    report = check_progress(catalog, credential, record.student, record.attempts)
+    reply = Reply(render_report(report, catalog), custom={"progress_card": progress_card(catalog, report)})
+    _audit(identity, student_id, "progress", credential.id, still_wanted)
+    return reply
 
 
 def stacking_reply(identity: Identity, student_id: str, program: str, catalog: Catalog,

@@ -10,7 +10,8 @@ Program Index or to asking about one by name.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+import re
+from typing import Dict, List, Optional, Sequence
 
 from bot.catalog import Catalog, ChooseGroup, Credential
 
@@ -58,6 +59,11 @@ def some_of(items: Sequence[str], noun: str, most: int = LIST_NAMES) -> str:
 def program_index_link(catalog: Catalog) -> str:
     """The Program Index as a link (``[Program Index](url)``), or its name without a URL."""
     return _link(catalog, "program_index", "Program Index")
+
+
+def possessive(name: str) -> str:
+    """``"Data Storytelling's"``, ``"Cybersecurity Essentials'"``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def credit_hours(hours: float) -> str:
@@ -184,13 +190,20 @@ def consent_note_for(catalog: Catalog, cred: Credential) -> str:
     """The consent answer's note for the credential in question: which of its courses need it."""
     codes = [code for code in cred.course_codes if catalog.courses[code].consent_required]
     if not codes:
-        return f"None of {cred.name}'s courses does."
+        return f"None of {possessive(cred.name)} courses does."
     named = join_words([f"{code} ({catalog.courses[code].title})" for code in codes])
     return f"For {cred.name}: {named} {'needs' if len(codes) == 1 else 'need'} it; its other courses don't."
 
 
-def _stacking_example(catalog: Catalog) -> str:
-    cred = next((c for c in catalog.credentials if len(c.stacks_into) >= 2), None) or next(
+def stacking_example_for(catalog: Catalog, cred: Credential) -> str:
+    """The FAQ stacking answer's example, for the credential in question."""
+    if not cred.stacks_into:
+        return f"{cred.name} has no stacking path listed yet — ask {catalog.contact_email}."
+    return f"{possessive(cred.name)} courses can stack into the {join_words(list(cred.stacks_into), 'or the')}."
+
+
+def _stacking_example(catalog: Catalog, cred: Optional[Credential] = None) -> str:
+    cred = cred or next((c for c in catalog.credentials if len(c.stacks_into) >= 2), None) or next(
         (c for c in catalog.credentials if c.stacks_into), None
     )
     if cred is None:
@@ -206,6 +219,55 @@ def credentials_of_level_answer(catalog: Catalog, level: str) -> str:
     if not creds:
         return f"{catalog.short_name} has no {level} micro-credentials at the moment."
     return f"{catalog.short_name}'s {level} micro-credentials: {some_of([c.name for c in creds], 'in all')}."
+
+
+#: Words of a narrowing request that name no subject ("only the graduate ones with data please").
+_NOT_SUBJECT = set("""a about all am an and any anything are as at be by can do does for from got have i
+in is it just me micro credential credentials microcredential microcredentials my of offer offered on one ones
+only or please pls plz show some something that the them there these those to what whats which with you your
+course courses class classes level levels program programs badge badges list kind kinds related stuff have has
+get see give tell want interested area areas field fields thing things else other others more ok okay so
+level graduate grad undergraduate undergrad masters master bachelor bachelors""".split())
+
+
+def subject_words(text: str) -> List[str]:
+    """The words of a narrowing request that could name a subject (``"anything with data?"`` -> ``["data"]``)."""
+    words = re.findall(r"[a-z][a-z0-9+#]*", text.lower().replace("'", ""))
+    return [w for w in words if w not in _NOT_SUBJECT and len(w) > 2]
+
+
+def _about(catalog: Catalog, cred: Credential, words: Sequence[str]) -> bool:
+    haystack = " ".join([cred.name, *cred.aliases, *(catalog.courses[c].title for c in cred.course_codes)]).lower()
+    tokens = set(re.findall(r"[a-z0-9+#]+", haystack))
+    return any(w in tokens or (len(w) >= 4 and any(t.startswith(w) for t in tokens)) for w in words)
+
+
+def narrow_credentials(catalog: Catalog, level: Optional[str], words: Sequence[str]) -> List[Credential]:
+    """The credentials of ``level`` (any when None) whose name, aliases or course titles hold one of ``words``."""
+    creds = catalog.credentials_of_level(level) if level else list(catalog.credentials)
+    return [c for c in creds if _about(catalog, c, words)] if words else creds
+
+
+def credential_list_answer(catalog: Catalog, level: Optional[str], words: Sequence[str]) -> str:
+    """A list of credentials narrowed by level and/or subject words, grouped by level with counts."""
+    found = narrow_credentials(catalog, level, words)
+    what = " ".join(filter(None, [level, "micro-credentials"]))
+    about = f" about {join_words(list(words), 'or')}" if words else ""
+    if not found:
+        other = ""
+        if level and words and narrow_credentials(catalog, None, words):
+            other = f" There are some at other levels — ask for \"anything about {words[0]}\"."
+        return (f"I found no {what}{about} in {catalog.short_name}'s catalog.{other} "
+                f"The {program_index_link(catalog)} lists every one, or email {catalog.contact_email}.")
+    levels = [lv for lv in ("undergraduate", "graduate") if lv in catalog.levels] + \
+        [lv for lv in catalog.levels if lv not in ("undergraduate", "graduate")]
+    groups = []
+    for lv in levels:
+        names = [c.name for c in found if c.level == lv]
+        if names:
+            groups.append(f"{lv.capitalize()} ({len(names)}): {some_of(names, 'in all')}.")
+    head = f"{len(found)} {what}{about}:" if len(found) != 1 else f"One {what[:-1]}{about}:"
+    return head + "\n" + "\n".join(groups) + "\nAsk me about any one by name."
 
 
 def _requirement_lines(catalog: Catalog, cred: Credential) -> List[str]:
@@ -224,8 +286,44 @@ def _requirement_lines(catalog: Catalog, cred: Credential) -> List[str]:
     return lines
 
 
+def hours_range(catalog: Catalog, cred: Credential) -> str:
+    """The credential's total credit hours (a range when its choices differ in hours)."""
+    low = high = 0.0
+    for req in cred.requirements:
+        if isinstance(req, ChooseGroup):
+            hours = sorted(catalog.courses[c].credit_hours for c in req.options)
+            low += sum(hours[: req.choose])
+            high += sum(hours[-req.choose:])
+        else:
+            low += catalog.courses[req].credit_hours
+            high += catalog.courses[req].credit_hours
+    return credit_hours(low) if low == high else f"{low:g} to {high:g} credit hours"
+
+
+def _start_step(catalog: Catalog, cred: Credential) -> str:
+    if catalog.levels[cred.level].requires_bachelors:
+        who = "with a bachelor's degree, apply as a non-degree graduate student (or use your current graduate admission)"
+    else:
+        who = "apply as a non-degree undergraduate student (current students just register)"
+    return f"To start: {who}, then register for its courses; email {catalog.contact_email} with questions."
+
+
 def credential_answer(catalog: Catalog, cred: Credential, aspect: str) -> str:
-    """Answer about one credential; aspect is ``courses``, ``level``, ``launch`` or ``stacks``."""
+    """Answer about one credential; aspect is ``overview``, ``courses``, ``level``, ``launch``,
+    ``stacks`` or ``hours``."""
+    if aspect == "overview":
+        needs = ", needs a bachelor's degree" if catalog.levels[cred.level].requires_bachelors else ""
+        lines = [f"{cred.name}: {cred.level} micro-credential{needs}, offered since {cred.launch_term}. "
+                 f"{courses_needed(cred)} courses, {hours_range(catalog, cred)} in all:"]
+        lines += [f"• {line}" for line in _requirement_lines(catalog, cred)]
+        lines.append(f"You need {level_rule(catalog, cred.level)}.")
+        if cred.stacks_into:
+            lines.append(f"Stacks into: {join_words(list(cred.stacks_into))} (up to {catalog.max_stack_credits:g} credits).")
+        lines.append(_start_step(catalog, cred))
+        return "\n".join(lines)
+    if aspect == "hours":
+        return (f"{cred.name} takes {courses_needed(cred)} courses, {hours_range(catalog, cred)} in all: "
+                + "; ".join(_requirement_lines(catalog, cred)) + ".")
     if aspect == "level":
         needs = " (it requires a bachelor's degree)" if catalog.levels[cred.level].requires_bachelors else ""
         return f"{cred.name} is a{'n' if cred.level[0] in 'aeiou' else ''} {cred.level} micro-credential{needs}: {level_rule(catalog, cred.level)}."
@@ -238,7 +336,7 @@ def credential_answer(catalog: Catalog, cred: Credential, aspect: str) -> str:
         if not cred.stacks_into:
             return f"{cred.name} has no stacking path listed yet — ask {catalog.contact_email}."
         return (
-            f"{cred.name}'s courses can stack into: {join_words(list(cred.stacks_into))} "
+            f"{possessive(cred.name)} courses can stack into: {join_words(list(cred.stacks_into))} "
             f"(at most {catalog.max_stack_credits:g} credits, after admission to that program)."
         )
     lines = _requirement_lines(catalog, cred)

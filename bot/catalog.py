@@ -7,6 +7,7 @@ error is refused at load with a :class:`CatalogError` naming the place, e.g.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,13 @@ DEFAULT_CATALOG_PATH = "data/catalog.yml"
 #: tens of milliseconds instead of hundreds), else the pure-Python one; both load the same.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LEVELS = ("undergraduate", "graduate")
+#: Student IDs the bot recognises in a message when the catalog names no
+#: ``institution.student_id_pattern``: a letter and 4 digits (``S1004``), one or two letters and
+#: 5-10 digits (``A00123456``), or 5-10 digits alone (``900123456``). Course codes of 2-4 letters
+#: and 3-4 digits (``PAD681``, ``CYB 101``), years and terms (4 digits), credits, grades and GPAs
+#: never match; and a course code of the catalog is never taken for an ID whatever the pattern
+#: (see :func:`bot.student_ids.student_ids_in`).
+DEFAULT_STUDENT_ID_PATTERN = r"[A-Za-z]\d{4}|[A-Za-z]{1,2}\d{5,10}|\d{5,10}"
 REPEAT_RULES = ("latest", "best")
 
 
@@ -95,6 +103,14 @@ class Catalog:
     links: Dict[str, str] = field(default_factory=dict)
     #: Who to call in a crisis or emergency, said at once to a message about one.
     crisis_contacts: str = DEFAULT_CRISIS_CONTACTS
+    #: ``institution.student_id_pattern``: a regular expression for one whole student ID, matched
+    #: in messages regardless of case (:func:`student_id_regex`).
+    student_id_pattern: str = DEFAULT_STUDENT_ID_PATTERN
+
+    @property
+    def student_id_regex(self) -> "re.Pattern[str]":
+        """:attr:`student_id_pattern` compiled to find whole IDs in a message."""
+        return student_id_regex(self.student_id_pattern)
 
     def credential(self, credential_id: str) -> Credential:
         for cred in self.credentials:
@@ -115,6 +131,18 @@ def normalise_course_code(text: str) -> str:
     letters = compact.rstrip("0123456789")
     digits = compact[len(letters):]
     return f"{letters} {digits}" if letters and digits else compact
+
+
+@functools.lru_cache(maxsize=16)
+def student_id_regex(pattern: str) -> "re.Pattern[str]":
+    """``pattern`` compiled to find whole IDs in a message: not inside a longer word or number
+    (``S10045`` holds no ``S1004``), any case (the ID found is upper-cased, see
+    :func:`bot.student_ids.normalise_student_id`).
+
+    Raises:
+        re.error: the pattern is not a valid regular expression.
+    """
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{pattern})(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def catalog_path() -> Path:
@@ -253,6 +281,7 @@ def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
             v.text(inst.get("crisis_contacts"), "institution.crisis_contacts")
             if inst.get("crisis_contacts") is not None else DEFAULT_CRISIS_CONTACTS
         ),
+        student_id_pattern=v.student_id_pattern(inst.get("student_id_pattern"), "institution.student_id_pattern"),
     )
 
 
@@ -307,6 +336,22 @@ class _Validator:
         except ValueError as exc:
             self.fail(where, str(exc))
             raise  # unreachable, keeps type checkers happy
+
+    def student_id_pattern(self, value: Any, where: str) -> str:
+        """A regular expression for one whole student ID (default :data:`DEFAULT_STUDENT_ID_PATTERN`)."""
+        if value is None:
+            return DEFAULT_STUDENT_ID_PATTERN
+        pattern = self.text(value, where)
+        if pattern.startswith("^") or (pattern.endswith("$") and not pattern.endswith("\\$")):
+            self.fail(where, "write the shape of one ID without ^ or $ (IDs are found inside a message)")
+        try:
+            re.compile(pattern)  # on its own first: wrapped, "A\\d{8}[" would swallow the wrapper
+            found = student_id_regex(pattern)
+        except re.error as exc:
+            self.fail(where, f"not a valid regular expression ({exc})")
+        if found.fullmatch(""):
+            self.fail(where, "matches empty text; it must match a whole student ID, e.g. 'A\\d{8}'")
+        return pattern
 
     def course(self, value: Any, where: str, courses: Dict[str, Course]) -> str:
         code = normalise_course_code(self.text(value, where))

@@ -7,7 +7,8 @@ Both files are checked completely before anything is written, and everything is 
 transaction, so one bad row changes nothing; the :class:`RecordsImportError` names the file, the
 line (the header is line 1) and the field. Importing is idempotent: students are upserted, and the
 enrollments file is taken as the complete attempt history of every student it names, so their
-stored attempts are replaced, never duplicated.
+stored attempts are replaced, never duplicated. The same transaction raises the records' version
+and brings the advisors' cohort summary up to date (:func:`bot.cohort.records_changed`).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from bot.catalog import Catalog, normalise_course_code
+from bot.cohort import records_changed
 from bot.errors import RecordsImportError
 from bot.grades import is_known_grade
 from bot.records import AttemptRow, StudentRow, get_engine, session_scope, term_key
@@ -213,4 +215,6 @@ def import_records(
             )
             for a in attempts
         )
+        # the same transaction raises the records' version and updates the cohort summary
+        records_changed(session, catalog, in_file | set(replaced))
     return ImportSummary(students=len(students), attempts=len(attempts))

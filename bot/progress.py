@@ -115,6 +115,10 @@ class ProgressReport:
     #: Transfer rows of this credential's courses: shown, never counted (rule 1).
     transfer: List[Attempt] = field(default_factory=list)
     launch_rule_ok: bool = False
+    #: The reasons a checklist does not already show (see :func:`checklist`).
+    notes: List[str] = field(default_factory=list)
+    #: Why a course taken but not completed is still needed, in a few words, by code.
+    shortfalls: Dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> Dict[str, Any]:
         """The ``progress --json`` object, exactly the shape in DESIGN.md."""
@@ -182,6 +186,8 @@ class _Tally:
     counted: List[Attempt] = field(default_factory=list)
     reasons: List[str] = field(default_factory=list)
     steps: List[str] = field(default_factory=list)
+    #: Reasons a checklist shows by itself ("Choose 1 of ...: 0 completed", "Not taken yet: ...").
+    covered: List[str] = field(default_factory=list)
 
 
 def _courses(catalog: Catalog, credential: Credential, home: Sequence[Attempt]) -> Dict[str, _Course]:
@@ -216,9 +222,12 @@ def _tally(catalog: Catalog, credential: Credential, courses: Dict[str, _Course]
                 f"Choose {req.choose} of {_join(req.options, 'or')}: {done} completed so far"
                 + (f", {len(pending)} in progress." if pending else ".")
             )
-            t.reasons.extend(
-                _course_reason(c, min_grade, credential) for c in opts if not c.completed and c.attempts
-            )
+            t.covered.append(t.reasons[-1])
+            for c in opts:
+                if not c.completed and c.attempts:
+                    t.reasons.append(_course_reason(c, min_grade, credential))
+                    if c.pending:  # a checklist shows it as in progress
+                        t.covered.append(t.reasons[-1])
             still = req.choose - done - len(pending)
             if still > 0:
                 open_opts = [c.code for c in opts if not c.completed and not c.pending]
@@ -233,6 +242,8 @@ def _tally(catalog: Catalog, credential: Credential, courses: Dict[str, _Course]
             t.all_done = False
             if c.attempts:
                 t.reasons.append(_course_reason(c, min_grade, credential))
+                if c.pending:
+                    t.covered.append(t.reasons[-1])
             if not c.pending:
                 t.remaining.append(c.code)
                 t.steps.append(_register_step(catalog, [c.code], 1))
@@ -240,6 +251,7 @@ def _tally(catalog: Catalog, credential: Credential, courses: Dict[str, _Course]
                     untaken.append(c.code)
     if untaken:
         t.reasons.append(f"Not taken at {catalog.short_name} yet: {_join(untaken)}.")
+        t.covered.append(t.reasons[-1])
     finish = [f"Finish {c.code} ({c.pending.term})." for c in courses.values() if c.pending and not c.completed]
     t.steps[:0] = finish
     return t
@@ -298,8 +310,10 @@ def check_progress(
             f"{credential.name} is a {credential.level} credential, which requires a bachelor's "
             "degree, and your record does not show one."
         )
+    covered = list(tally.covered)
     if status == NOT_STARTED:
         reasons.append(f"You have not taken any {credential.name} courses at {catalog.short_name} yet.")
+        covered.append(reasons[-1])
     else:
         reasons.extend(tally.reasons)
     if completed and not launch_ok:
@@ -326,6 +340,9 @@ def check_progress(
             f"count toward {catalog.short_name} micro-credentials."
         )
 
+    # a required course (not a choice) taken but not completed: the checklist line says why
+    shortfalls = {c.code: _shortfall(c, policy.min_course_grade) for c in courses.values()
+                  if not c.completed and not c.pending and c.attempts and c.code in credential.requirements}
     return ProgressReport(
         student_id=student.student_id,
         credential=credential,
@@ -345,6 +362,8 @@ def check_progress(
         next_steps=_next_steps(catalog, credential, status, lacks_degree, tally, gpa_ok),
         transfer=transfer,
         launch_rule_ok=launch_ok,
+        notes=[r for r in reasons if r not in covered and not any(r.startswith(f"{code}: ") for code in shortfalls)],
+        shortfalls=shortfalls,
     )
 
 
@@ -398,6 +417,14 @@ def _course_reason(c: _Course, min_grade: str, credential: Credential) -> str:
     )
 
 
+def _shortfall(c: _Course, min_grade: str) -> str:
+    """Why an attempted course is still needed, for a checklist line ("C- (Spring 2025), below C")."""
+    if c.counted:
+        return f"{c.counted.grade_code} in {c.counted.term}, below the minimum {min_grade}"
+    last = c.attempts[-1]
+    return f"withdrew (W) in {last.term}" if last.grade_code == "W" else f"incomplete (I) in {last.term}"
+
+
 def _register_step(catalog: Catalog, codes: Sequence[str], how_many: int) -> str:
     """``Register for X (title)``, or ``one of X, Y or Z``, noting courses that need consent."""
     consent = [c for c in codes if catalog.courses[c].consent_required]
@@ -413,25 +440,135 @@ def _register_step(catalog: Catalog, codes: Sequence[str], how_many: int) -> str
     return step + "."
 
 
-def render_report(report: ProgressReport) -> str:
-    """The report as plain chat text: done with grades, in progress, missing, GPA, reasons, next steps."""
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of a progress checklist: a course done (with its grade), in progress, or still
+    needed; a needed choice reads "one of A or B"."""
+
+    course: str
+    state: str                 # "done" | "in_progress" | "needed"
+    title: str = ""
+    grade: str = ""
+    term: str = ""
+    note: str = ""
+
+    def to_json(self) -> Dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass(frozen=True)
+class Checklist:
+    items: List[ChecklistItem]
+    done: int                  # requirement slots completed
+    total: int                 # requirement slots (a choose-2 group is two)
+
+
+def checklist(catalog: Catalog, report: ProgressReport) -> Checklist:
+    """The report as a checklist, requirement by requirement, in catalog order."""
+    done_terms = {c.course: c for c in report.completed}
+    pending = {p.course: p for p in report.in_progress}
+    items: List[ChecklistItem] = []
+    done = total = 0
+
+    def title(code: str) -> str:
+        return catalog.courses[code].title
+
+    def consent(codes: Sequence[str]) -> str:
+        need = [c for c in codes if catalog.courses[c].consent_required]
+        if not need:
+            return ""
+        return "needs instructor consent" if len(codes) == 1 else f"{_join(need)} need{'s' if len(need) == 1 else ''} instructor consent"
+
+    for req in report.credential.requirements:
+        codes = list(req.options) if isinstance(req, ChooseGroup) else [req]
+        wanted = req.choose if isinstance(req, ChooseGroup) else 1
+        total += wanted
+        finished = [c for c in codes if c in done_terms][:wanted]
+        going = [c for c in codes if c in pending and c not in done_terms][: wanted - len(finished)]
+        done += len(finished)
+        for code in finished:
+            c = done_terms[code]
+            items.append(ChecklistItem(code, "done", title(code), c.grade, str(c.term)))
+        for code in going:
+            items.append(ChecklistItem(code, "in_progress", title(code), term=str(pending[code].term)))
+        still = wanted - len(finished) - len(going)
+        if still <= 0:
+            continue
+        open_codes = [c for c in codes if c not in done_terms and c not in pending]
+        if len(codes) == 1:
+            why = "; ".join(filter(None, [report.shortfalls.get(codes[0], ""), consent(codes)]))
+            items.append(ChecklistItem(codes[0], "needed", title(codes[0]), note=why))
+        else:
+            count = "one" if still == 1 else str(still)
+            items.append(ChecklistItem(f"{count} of {_join(open_codes, 'or')}", "needed", note=consent(open_codes)))
+    return Checklist(items, done, total)
+
+
+_MARK = {"done": "✓", "in_progress": "…", "needed": "☐"}
+
+
+def render_report(report: ProgressReport, catalog: Optional[Catalog] = None) -> str:
+    """The report as a short chat checklist: a status line with the count of courses, one line
+    per requirement (done with grade / in progress / still needed), the GPA against the minimum,
+    what else matters (``notes``) and one next step. Without ``catalog`` (titles, consent) the
+    checklist is built from the report alone."""
     cred = report.credential
-    lines = [f"{cred.name} ({cred.level}) for {report.student_id}: {STATUS_LABELS[report.status]}."]
-    if report.completed:
-        lines.append("Done: " + "; ".join(f"{c.course} {c.grade} ({c.term})" for c in report.completed) + ".")
-    if report.in_progress:
-        lines.append("In progress: " + "; ".join(f"{p.course} ({p.term})" for p in report.in_progress) + ".")
-    if report.remaining:
-        lines.append("Still needed: " + ", ".join(report.remaining) + ".")
+    if catalog is None:
+        lines = [f"{cred.name} ({cred.level}) for {report.student_id}: {STATUS_LABELS[report.status]}."]
+        items: List[ChecklistItem] = (
+            [ChecklistItem(c.course, "done", grade=c.grade, term=str(c.term)) for c in report.completed]
+            + [ChecklistItem(p.course, "in_progress", term=str(p.term)) for p in report.in_progress]
+            + [ChecklistItem(code, "needed") for code in report.remaining])
+    else:
+        marks = checklist(catalog, report)
+        items = marks.items
+        lines = [f"{cred.name} ({cred.level}) for {report.student_id}: {STATUS_LABELS[report.status]}, "
+                 f"{marks.done} of {marks.total} courses done."]
+    for item in items:
+        if item.state == "done":
+            detail = f" — {item.grade} ({item.term})"
+        elif item.state == "in_progress":
+            detail = f" — in progress ({item.term})"
+        else:
+            detail = " — still needed" + (f" ({item.note})" if item.note else "")
+        lines.append(f"{_MARK[item.state]} {item.course}{detail}")
     if report.gpa is not None:
-        lines.append(f"GPA {_fmt_gpa(report.gpa)} (minimum {_fmt_gpa(report.min_gpa)}).")
+        ok = "✓" if round(report.gpa, 2) >= report.min_gpa else "below the minimum"
+        lines.append(f"GPA {_fmt_gpa(report.gpa)} (minimum {_fmt_gpa(report.min_gpa)}) {ok}")
     else:
         lines.append(f"No GPA yet (minimum {_fmt_gpa(report.min_gpa)}).")
-    if report.reasons:
-        lines.append("Why: " + " ".join(report.reasons))
+    if report.notes:
+        lines.append("Note: " + " ".join(report.notes))
     if report.next_steps:
-        lines.append("Next: " + " ".join(report.next_steps))
+        lines.append("Next: " + _one_step(report))
     return "\n".join(lines)
+
+
+def _one_step(report: ProgressReport) -> str:
+    """The next step a report leads with (without a degree: also the credentials that need none)."""
+    if report.status == NOT_ELIGIBLE and len(report.next_steps) > 1 and "bachelor" in report.next_steps[0]:
+        return " ".join(report.next_steps[:2])
+    return report.next_steps[0]
+
+
+def progress_card(catalog: Catalog, report: ProgressReport) -> Dict[str, Any]:
+    """The website widget's card for a report (a custom payload sent next to the text)."""
+    marks = checklist(catalog, report)
+    gpa = None if report.gpa is None else round(report.gpa, 2)
+    return {
+        "title": report.credential.name,
+        "level": report.credential.level,
+        "student_id": report.student_id,
+        "status": report.status,
+        "status_label": STATUS_LABELS[report.status],
+        "done": marks.done,
+        "total": marks.total,
+        "items": [i.to_json() for i in marks.items],
+        "gpa": gpa,
+        "min_gpa": report.min_gpa,
+        "gpa_ok": None if gpa is None else gpa >= report.min_gpa,
+        "next_step": _one_step(report) if report.next_steps else "",
+    }
 
 
 # ---- looking things up by what a person typed ------------------------------------------------

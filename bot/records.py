@@ -6,7 +6,11 @@ engine per process (:func:`get_engine` caches it) and one session per request
 (:func:`session_scope`).
 
 Tables: ``students``, ``course_attempts`` (terms stored as a sortable integer, see
-:func:`term_key`) and ``audit_log`` (who looked at whose record; never grades).
+:func:`term_key`) and ``audit_log`` (who looked at whose record; never grades). Derived from them,
+for advisors' cohort questions (:mod:`bot.cohort`): ``cohort_progress`` (each student's standing
+on each credential, as the progress rules found it), ``cohort_summary`` (which catalog version
+and records version it was computed for) and ``records_version`` (one counter, raised by every
+import, so a summary computed before an import is known to be out of date).
 """
 from __future__ import annotations
 
@@ -16,10 +20,10 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
-                        create_engine, event, select)
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        create_engine, event, insert, select, update)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Mapped, Session, declarative_base
@@ -79,6 +83,74 @@ class AuditEntry(Base):
     student_id: Mapped[str] = Column(String(32), nullable=False, index=True)
     credential_id: Mapped[Optional[str]] = Column(String(64), nullable=True)
     action: Mapped[str] = Column(String(64), nullable=False)
+
+
+class CohortProgressRow(Base):
+    """Where one student stands on one credential, as :func:`bot.progress.check_progress` found
+    it under the catalog version ``catalog_key`` (:func:`bot.cohort.catalog_key`). Derived from
+    the records and rebuilt from them at any time (:mod:`bot.cohort`); only ``in_progress`` and
+    ``earned`` standings are kept. ``courses_left``: requirements still to complete (a ``choose``
+    group counts for as many courses as are still to choose)."""
+
+    __tablename__ = "cohort_progress"
+    __table_args__ = (
+        Index("ix_cohort_progress_standing", "catalog_key", "status", "courses_left", "credential_id", "student_id"),
+    )
+
+    catalog_key: Mapped[str] = Column(String(40), primary_key=True)
+    student_id: Mapped[str] = Column(
+        String(32), ForeignKey("students.student_id", ondelete="CASCADE"), primary_key=True
+    )
+    credential_id: Mapped[str] = Column(String(64), primary_key=True)
+    status: Mapped[str] = Column(String(16), nullable=False)
+    courses_left: Mapped[int] = Column(Integer, nullable=False)
+
+
+class CohortSummaryRow(Base):
+    """``cohort_progress`` rows of ``catalog_key`` are complete for the records as they were at
+    ``records_version`` (they are current while that is :func:`records_version`)."""
+
+    __tablename__ = "cohort_summary"
+
+    catalog_key: Mapped[str] = Column(String(40), primary_key=True)
+    records_version: Mapped[int] = Column(Integer, nullable=False)
+    built_at: Mapped[_dt.datetime] = Column(DateTime(timezone=True), nullable=False)
+    #: JSON: the counts answers give, written with the rows (:func:`bot.cohort.totals`).
+    totals: Mapped[str] = Column(Text, nullable=False, default="{}")
+
+
+class RecordsVersionRow(Base):
+    """One row (``id`` 1): a counter raised by every change of the records (:func:`bump_records_version`)."""
+
+    __tablename__ = "records_version"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    version: Mapped[int] = Column(Integer, nullable=False, default=0)
+
+
+@event.listens_for(RecordsVersionRow.__table__, "after_create")
+def _first_version(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
+    connection.execute(insert(table).values(id=1, version=0))
+
+
+def records_version(session: Session) -> int:
+    """The records' change counter (0 before the first import)."""
+    return session.execute(select(RecordsVersionRow.version).where(RecordsVersionRow.id == 1)).scalar() or 0
+
+
+def bump_records_version(session: Session) -> Tuple[int, int]:
+    """Raise the change counter in ``session``'s transaction; returns (before, after). Every writer
+    of ``students`` or ``course_attempts`` calls this in the same transaction (the importer does),
+    so a cohort summary computed before is known to be out of date. The row stays locked (its
+    update) until the transaction ends, so two writers count one after the other."""
+    session.execute(update(RecordsVersionRow).where(RecordsVersionRow.id == 1)
+                    .values(version=RecordsVersionRow.version + 1))
+    after = session.execute(select(RecordsVersionRow.version).where(RecordsVersionRow.id == 1)).scalar()
+    if after is None:  # a database whose counter row was removed by hand
+        session.add(RecordsVersionRow(id=1, version=1))
+        session.flush()
+        after = 1
+    return after - 1, after
 
 
 def term_key(term: Term) -> int:

@@ -46,8 +46,12 @@ class _Names:
                 self.by_key.setdefault(_key(name), cred)
         self.by_size: Dict[int, List[str]] = {}
         self.by_word: Dict[str, List[Credential]] = {}  # a word of a name -> credentials using it
+        self.by_first_word: Dict[str, List[Credential]] = {}  # "cybersecurity" -> [Cybersecurity Essentials]
         for key, cred in self.by_key.items():
             self.by_size.setdefault(len(key.split()), []).append(key)
+            first = self.by_first_word.setdefault(key.split()[0], []) if key.split() else []
+            if cred not in first:
+                first.append(cred)
             for word in set(key.split()) - _FILLER:
                 using = self.by_word.setdefault(word, [])
                 if cred not in using:
@@ -104,8 +108,28 @@ def find_credential_in_text(text: str, catalog: Catalog) -> Match:
                 if longer is not None and names.by_key[longer] is not exact:
                     return Match(suggestion=names.by_key[longer])
                 return Match(credential=exact)
+    # "the cybersecurity one", "that nonprofit badge": the first word of only one credential's names
+    for i, word in enumerate(words[:-1]):
+        using = names.by_first_word.get(word, [])
+        if len(using) == 1 and len(word) >= 4 and words[i + 1] in _ONE_WORDS \
+                and names.by_word.get(word) == using and (i == 0 or words[i - 1] in _THE_WORDS):
+            return Match(credential=using[0])
+    # "and on cybersecurity?": the first word of only one credential's names, a long one — before
+    # a suggestion when no other name uses the word at all, else only without one
+    distinctive = [names.by_first_word[w][0] for w in words if len(w) >= 8
+                   and len(names.by_first_word.get(w, [])) == 1]
+    if distinctive and all(len(names.by_word.get(w, [])) == 1 for w in words if w in names.by_first_word
+                           and len(w) >= 8):
+        return Match(credential=distinctive[0])
     close = _closest({size: _windows(words, size) for size in sizes}, names)
-    return Match(suggestion=names.by_key[close]) if close else Match()
+    if close:
+        return Match(suggestion=names.by_key[close])
+    return Match(credential=distinctive[0]) if distinctive else Match()
+
+
+#: Words after a credential's distinctive word that make it a name: "the cybersecurity one".
+_THE_WORDS = {"the", "that", "this", "my", "your", "a", "and", "about", "on", "for"}
+_ONE_WORDS = {"one", "ones", "badge", "credential", "microcredential", "micro", "program", "cert", "certificate"}
 
 
 def _closest(windows: Dict[int, List[str]], names: _Names, cutoff: float = _SUGGEST_CUTOFF) -> Optional[str]:
@@ -166,6 +190,16 @@ def resolve_level(text: Optional[str]) -> Optional[str]:
         if key in (_key(w) for w in words):
             return level
     return None
+
+
+def levels_in_text(text: str) -> List[str]:
+    """The levels a message names anywhere ("only the grad ones please" -> ["graduate"])."""
+    key = f" {_key(text or '')} "
+    found = []
+    for level, words in LEVEL_WORDS.items():
+        if any(f" {_key(w)} " in key for w in words):
+            found.append(level)
+    return found
 
 
 _PROGRAM_FILLER = {"of", "in", "the", "and", "for"}

@@ -22,7 +22,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.answers import answer_context, consent_note_for
+from bot.answers import answer_context, consent_note_for, stacking_example_for
 from bot.catalog import Catalog, current_catalog
 from bot.errors import BotError
 from bot.resolve import resolve_credential
@@ -60,7 +60,7 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
 
 
 #: Answers whose placeholders say something about the credential in question, when there is one.
-CREDENTIAL_AWARE = ("utter_faq_consent",)
+CREDENTIAL_AWARE = ("utter_faq_consent", "utter_faq_stacking")
 
 
 def about_credential(tracker: DialogueStateTracker) -> Dict[str, Any]:
@@ -71,5 +71,6 @@ def about_credential(tracker: DialogueStateTracker) -> Dict[str, Any]:
     for text in [*named, tracker.get_slot("credential")]:
         cred = resolve_credential(text, catalog).credential if text else None
         if cred is not None:
-            return {"consent_note": consent_note_for(catalog, cred)}
+            return {"consent_note": consent_note_for(catalog, cred),
+                    "stacking_example": stacking_example_for(catalog, cred)}
     return {}

@@ -27,6 +27,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder import encoder
+from bot.catalog import Catalog, current_catalog, name_key
+from bot.errors import BotError
+from bot.resolve import find_credential_in_text
+from bot.student_ids import student_ids_in
 from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
 
@@ -52,13 +56,18 @@ ABOUT_ANYTHING = ("faq_what_is", "out_of_scope", "greet", "goodbye", "thanks", "
 NOT_ABOUT = ("crisis", "staff_answer", "human_handoff")
 
 
-def catalog_intent(ranking: List[Tuple[str, float]], bare: bool) -> Optional[str]:
+def catalog_intent(ranking: List[Tuple[str, float]], bare: bool, only_name: bool = False) -> Optional[str]:
     """For a message naming a credential: the classifier's likeliest intent that says something
-    about one (a catalog question, or an FAQ topic like its cost); for a bare name or "tell me
-    about X" (``bare``), else ``inform_credential`` (its courses); None otherwise."""
+    about one (a catalog question, or an FAQ topic like its cost); for "tell me about X"
+    (``bare``) its overview, for the name alone (``only_name``) ``inform_credential`` (a
+    follow-up: the question asked before, about it); None otherwise."""
     named = next((name for name, conf in ranking if name not in ABOUT_ANYTHING and name not in NOT_ABOUT
                   and conf >= 0.25), None)
-    return named or ("inform_credential" if bare else None)
+    if named:
+        return named
+    if only_name:
+        return "inform_credential"
+    return "credential_overview" if bare else None
 
 
 def few_other_words(message: Message, most: int = 3) -> bool:
@@ -68,6 +77,45 @@ def few_other_words(message: Message, most: int = 3) -> bool:
         if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None:
             text = text[:e["start"]] + " " + text[e["end"]:]
     return len([w for w in text.replace("?", " ").split() if w.strip(".,!'")]) <= most
+
+
+#: Words around a bare name in a follow-up ("ok, and what about data storytelling then?").
+FOLLOW_UP_FILLER = {"and", "ok", "okay", "so", "what", "about", "how", "hmm", "um", "the", "then", "also",
+                    "now", "one", "that", "for", "with", "same", "question", "pls", "please", "ones", "on",
+                    "in", "of", "to", "regarding", "re"}
+
+
+def only_the_name(message: Message) -> bool:
+    """Whether the message is a credential's name and follow-up filler only ("and data storytelling?")."""
+    text = message.get(TEXT) or ""
+    for e in message.get("entities") or []:
+        if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None:
+            text = text[:e["start"]] + " " + text[e["end"]:]
+    words = [w.strip(".,!?'\"").lower() for w in text.replace("?", " ").replace(",", " ").split()]
+    return all(w in FOLLOW_UP_FILLER for w in words if w)
+
+
+def _catalog() -> Optional[Catalog]:
+    try:
+        return current_catalog()
+    except BotError:
+        return None
+
+
+def only_a_name_in_text(text: str) -> bool:
+    """Whether the message is one credential's name, as the resolver finds it in the text ("the
+    data one?", "cybersecurity?"), and follow-up filler only."""
+    catalog = _catalog()
+    cred = find_credential_in_text(text, catalog).credential if catalog else None
+    if cred is None:
+        return False
+    name_words = {w for n in (cred.name, *cred.aliases) for w in name_key(n).split()}
+    return all(w in FOLLOW_UP_FILLER or w in name_words for w in name_key(text).split())
+
+
+def names_a_student(text: str) -> bool:
+    catalog = _catalog()
+    return bool(catalog and student_ids_in(text, catalog))
 
 
 #: Intents answered from their words alone (the FAQ and the hand-over); every other intent
@@ -153,6 +201,16 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
             decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
                               passthrough_intents=passthrough, t=self.thresholds)
+            # a credential's name and nothing else ("ok, and data storytelling?", "the data one?"): a follow-up
+            if decision.kind != "crisis" and (only_the_name(message) if "credential" in entities
+                                              else only_a_name_in_text(text)):
+                self._apply(message, Decision("answer", intent="inform_credential", confidence=max(top_conf, 0.5)))
+                continue
+            # a student ID where the classifier is unsure ("S1024 data storytelling?", "my id is
+            # S1004"): a question about that student's record (a student naming another is refused)
+            if decision.kind in ("clarify", "refuse") and names_a_student(text):
+                self._apply(message, Decision("answer", intent="check_progress", confidence=max(top_conf, 0.5)))
+                continue
             # a catalog name in a catalog/personal question: the classifier knows best
             if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \
                     and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5:
@@ -163,7 +221,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                     0.6 if top_intent in REFUSE_INTENTS else 0.9) and top_intent in ABOUT_ANYTHING:
                 # "tell me about ux design", "ux design": a message naming a credential, with no
                 # other topic in it, is about that credential
-                about = catalog_intent(ranking, few_other_words(message))
+                about = catalog_intent(ranking, few_other_words(message), only_the_name(message))
                 if about:
                     decision = Decision("answer", intent=about, confidence=top_conf)
             if decision.kind == "pass":

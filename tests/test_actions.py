@@ -57,7 +57,8 @@ def test_courses_of_a_credential_named_by_alias():
     text = messages[0]["text"]
     assert text.startswith("Disaster Readiness (graduate, since Spring 2018) requires:")
     assert "PAD 681 Disaster Readiness Foundations (3 credit hours)" in text
-    assert events == [{"event": "slot", "timestamp": None, "name": "credential", "value": "Disaster Readiness"}]
+    assert [(e["name"], e["value"]) for e in events] == [
+        ("credential", "Disaster Readiness"), ("course", None), ("last_topic", "catalog:courses")]
 
 
 @pytest.mark.parametrize(

@@ -55,11 +55,15 @@ def audit_rows():
 
 def test_a_student_sees_their_own_progress_and_it_is_audited():
     messages, events = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
-    text = messages[0]["text"]
-    assert text.startswith("Data Storytelling (undergraduate) for S1004: in progress.")
-    assert "Done: INF 120 B (Fall 2024)" in text and "In progress: JOU 310" in text and "Still needed: STA 205" in text
-    assert "GPA 2.35 (minimum 2.00)" in text
-    assert events == [{"event": "slot", "timestamp": None, "name": "credential", "value": "Data Storytelling"}]
+    lines = messages[0]["text"].splitlines()
+    assert lines[0] == "Data Storytelling (undergraduate) for S1004: in progress, 1 of 3 courses done."
+    assert lines[1:4] == ["✓ INF 120 — B (Fall 2024)", "☐ STA 205 — still needed (C- in Spring 2025, below the minimum C)", "… JOU 310 — in progress (Fall 2026)"]
+    assert "GPA 2.35 (minimum 2.00) ✓" in lines and lines[-1] == "Next: Finish JOU 310 (Fall 2026)."
+    card = messages[1]["custom"]["progress_card"]  # the widget's card, next to the text
+    assert (card["done"], card["total"], card["status"], card["gpa"], card["gpa_ok"]) == (1, 3, "in_progress", 2.35, True)
+    assert [(i["course"], i["state"]) for i in card["items"]] == [
+        ("INF 120", "done"), ("STA 205", "needed"), ("JOU 310", "in_progress")]
+    assert [(e["name"], e["value"]) for e in events] == [("credential", "Data Storytelling"), ("last_topic", "progress")]
     assert audit_rows() == [("S1004", "student", "S1004", "data-storytelling", "progress")]
 
 
@@ -102,14 +106,29 @@ def test_an_advisor_may_look_up_any_student():
     assert messages[0]["text"] == "I couldn't find a student with ID S9999."
 
 
-def test_no_credential_named_asks_with_the_students_own_first():
+def test_no_credential_named_and_courses_in_one_answers_that_one():
     messages, events = run(ActionCheckProgress(), tracker("what do i still need?", auth=token("S1011")))
-    assert messages[0]["text"] == "Which micro-credential should I check? You have courses in Cybersecurity Essentials."
-    buttons = messages[0]["buttons"]
-    assert buttons[0] == {"title": "Cybersecurity Essentials", "payload": '/check_progress{"credential": "Cybersecurity Essentials"}'}
-    assert len(buttons) == 4 and events == []
-    # the hint and the order of the buttons come from the record: a disclosure, audited
-    assert audit_rows() == [("S1011", "student", "S1011", None, "credentials_with_courses")]
+    assert messages[0]["text"].startswith("Cybersecurity Essentials (undergraduate) for S1011: in progress, 2 of 3")
+    assert ("credential", "Cybersecurity Essentials") in [(e["name"], e["value"]) for e in events]
+    # which credentials the student has courses in, then the report: two disclosures, both audited
+    assert audit_rows() == [("S1011", "student", "S1011", None, "credentials_with_courses"),
+                            ("S1011", "student", "S1011", "cybersecurity-essentials", "progress")]
+
+
+def test_no_credential_named_and_courses_in_several_gives_a_line_each():
+    messages, _ = run(ActionCheckProgress(), tracker("how am i doing", auth=token("S1003")))
+    lines = messages[0]["text"].splitlines()
+    assert lines[0] == "Your micro-credentials:"
+    assert lines[1].startswith("• Disaster Readiness: not eligible, 1 of 3 courses done")
+    assert lines[2] == "• Cybersecurity Essentials: earned, 3 of 3 courses done"
+    # the buttons: those with the most courses taken first
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Cybersecurity Essentials", "Disaster Readiness"]
+
+
+def test_no_credential_named_and_no_courses_asks_which():
+    messages, events = run(ActionCheckProgress(), tracker("how am i doing", auth=token("S1006")))
+    assert messages[0]["text"].startswith("Which micro-credential should I check?")
+    assert len(messages[0]["buttons"]) == 4 and events == []
 
 
 def test_a_misspelled_credential_gets_did_you_mean():
@@ -164,16 +183,17 @@ def test_a_lookup_that_answers_after_the_apology_is_not_audited(monkeypatch):
 
 def test_an_advisors_follow_up_means_the_same_student():
     advisor = token("A900", "advisor")
-    messages, events = run(ActionCheckProgress(), tracker("how is S1021 doing", auth=advisor))
-    assert messages[0]["text"].startswith("Which micro-credential should I check? S1021 has courses in Nonprofit Leadership")
-    assert messages[0]["buttons"][0]["payload"] == '/check_progress{"student_id": "S1021", "credential": "Nonprofit Leadership"}'
-    assert {"event": "slot", "timestamp": None, "name": "student_id", "value": "S1021"} in events
-    assert audit_rows() == [("A900", "advisor", "S1021", None, "credentials_with_courses")]
+    messages, events = run(ActionCheckProgress(), tracker("how is S1003 doing", auth=advisor))
+    assert messages[0]["text"].startswith("S1003's micro-credentials:\n• Disaster Readiness: not eligible")
+    assert messages[0]["buttons"][1]["payload"] == '/check_progress{"student_id": "S1003", "credential": "Disaster Readiness"}'
+    assert {"event": "slot", "timestamp": None, "name": "student_id", "value": "S1003"} in events
+    assert audit_rows() == [("A900", "advisor", "S1003", None, "credentials_with_courses"),
+                            ("A900", "advisor", "S1003", None, "progress_all")]
     # the advisor then just types the credential's name
-    answer, _ = run(ActionCheckProgress(), tracker("nonprofit leadership", "inform_credential", advisor,
-                                                   [{"entity": "credential", "value": "nonprofit leadership"}],
-                                                   slots={"student_id": "S1021"}))
-    assert answer[0]["text"].startswith("Nonprofit Leadership (graduate) for S1021")
+    answer, _ = run(ActionCheckProgress(), tracker("cybersecurity essentials", "inform_credential", advisor,
+                                                   [{"entity": "credential", "value": "cybersecurity essentials"}],
+                                                   slots={"student_id": "S1003"}))
+    assert answer[0]["text"].startswith("Cybersecurity Essentials (undergraduate) for S1003: earned")
 
 
 def test_a_student_cannot_use_the_remembered_slot_to_see_another_record():

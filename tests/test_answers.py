@@ -35,7 +35,9 @@ def test_every_faq_intent_has_an_answer_and_a_rule(domain, repo):
     assert len(faq_intents) == 21
     for intent in faq_intents:
         assert f"utter_{intent}" in domain["responses"], intent
-        assert f"- intent: {intent}\n      - action: utter_{intent}" in rules
+        # the list of credentials is an action: it narrows by level or subject ("only grad ones")
+        action = "action_list_credentials" if intent == "faq_available" else f"utter_{intent}"
+        assert f"- intent: {intent}\n      - action: {action}" in rules
 
 
 def test_answers_use_only_catalog_slots_and_state_no_number_of_their_own(domain, sample_catalog):

@@ -43,8 +43,8 @@ def test_a_question_between_topics_gets_buttons_and_a_button_gets_its_answer(bot
 
 def test_signed_in_student_gets_their_own_progress(bot):
     reply = bot.text("how close am I to the data storytelling badge?", metadata={"auth_token": token("S1004")})
-    assert reply.startswith("Data Storytelling (undergraduate) for S1004: in progress.")
-    assert "INF 120 B" in reply and "Still needed: STA 205" in reply
+    assert reply.startswith("Data Storytelling (undergraduate) for S1004: in progress, 1 of 3 courses done.")
+    assert "✓ INF 120 — B" in reply and "☐ STA 205 — still needed" in reply
 
 
 def test_without_a_token_the_bot_asks_to_sign_in(bot):

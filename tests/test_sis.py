@@ -198,8 +198,8 @@ def test_progress_reply_end_to_end_from_the_sis_with_the_audit_in_the_database(s
     credential = find_credential(sample_catalog, "data storytelling")
     text = progress_reply(identity, "S1004", credential, sample_catalog).text
     # The same report as from the imported sample record (tests/test_actions_progress.py).
-    assert text.startswith("Data Storytelling (undergraduate) for S1004: in progress.")
-    assert "Done: INF 120 B (Fall 2024)" in text and "In progress: JOU 310" in text and "Still needed: STA 205" in text
+    assert text.startswith("Data Storytelling (undergraduate) for S1004: in progress, 1 of 3 courses done.")
+    assert "✓ INF 120 — B (Fall 2024)" in text and "… JOU 310 — in progress" in text and "☐ STA 205 — still needed" in text
     assert "GPA 2.35 (minimum 2.00)" in text
     assert audit_rows() == [("S1004", "student", "S1004", "data-storytelling", "progress")]
 
@@ -405,4 +405,4 @@ def test_the_chat_answers_from_the_sis(sis, monkeypatch):
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionCheckProgress().run(
         dispatcher, tracker("how close am i to data storytelling?", issue_token("S1004")), {}))
-    assert dispatcher.messages[0]["text"].startswith("Data Storytelling (undergraduate) for S1004: in progress.")
+    assert dispatcher.messages[0]["text"].startswith("Data Storytelling (undergraduate) for S1004: in progress, ")

@@ -22,6 +22,9 @@ USER = (By.CSS_SELECTOR, "#mcc-panel .mcc-msg[data-from='user']")
 TYPING = (By.CSS_SELECTOR, "#mcc-panel .mcc-typing")
 ERROR = (By.CSS_SELECTOR, "#mcc-panel .mcc-error")
 RETRY = (By.CSS_SELECTOR, "#mcc-panel .mcc-error .mcc-retry")
+CARD = (By.CSS_SELECTOR, "#mcc-panel .mcc-msg[data-from='bot'] .mcc-card")
+# The text of a collapsed element, with its <br>s as newlines (Selenium's .text is "" when hidden).
+HIDDEN_TEXT_JS = "return Array.from(arguments[0].childNodes, (n) => n.nodeName === 'BR' ? '\\n' : n.textContent).join('');"
 
 
 class ChatPage:
@@ -53,7 +56,20 @@ class ChatPage:
         return self.driver.find_elements(*BOT)
 
     def bot_texts(self) -> List[str]:
-        return [m.find_element(By.CSS_SELECTOR, ".mcc-text").text for m in self.bot_messages()]
+        """Each bot message's text; for a progress card, the text it stands for (its collapsed
+        "Text version"), so a card reads like the text message it replaced."""
+        return [self.text_of(m) for m in self.bot_messages()]
+
+    def text_of(self, message: WebElement) -> str:
+        bodies = message.find_elements(By.CSS_SELECTOR, ".mcc-text")
+        if not bodies:
+            return ""  # a card sent without a text message
+        if bodies[0].is_displayed():
+            return bodies[0].text
+        return self.driver.execute_script(HIDDEN_TEXT_JS, bodies[0])
+
+    def cards(self) -> List[WebElement]:
+        return self.driver.find_elements(*CARD)
 
     def user_texts(self) -> List[str]:
         return [m.find_element(By.CSS_SELECTOR, ".mcc-text").text for m in self.driver.find_elements(*USER)]

@@ -16,7 +16,7 @@ import requests
 
 POLITE_ACTIONS = "Sorry, I can't look that up right now. Please try again in a few minutes."
 POLITE_RECORDS = "Sorry, I can't look up records right now"
-PROGRESS_S1002 = "Disaster Readiness (graduate) for S1002: in progress."
+PROGRESS_S1002 = "Disaster Readiness (graduate) for S1002: in progress, "
 LEVEL = "Disaster Readiness is a graduate"
 WITHIN_S = 5.0
 
@@ -51,7 +51,7 @@ def test_a_progress_question_is_answered_across_the_two_rasa_servers(prod, token
     assert prod.text(a, "what do i still need?", who, me).startswith("Which micro-credential should I check?")
     reply = prod.text(b, "disaster readiness", who, me)
     assert reply.startswith(PROGRESS_S1002)
-    assert "Still needed: PAD 683" in reply
+    assert "☐ PAD 683 — still needed" in reply
 
 
 # ---- bad input through nginx ------------------------------------------------------------------------

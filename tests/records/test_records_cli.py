@@ -76,8 +76,8 @@ def test_progress_statuses(sqlite_db: str, student: str, credential: str, status
 def test_progress_text(sqlite_db: str) -> None:
     done = run(["progress", "S1011", "Cybersecurity Essentials"], sqlite_db)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Cybersecurity Essentials (undergraduate) for S1011: in progress.")
-    assert "transfer credit" in done.stdout and "Still needed: CIT 270." in done.stdout
+    assert done.stdout.startswith("Cybersecurity Essentials (undergraduate) for S1011: in progress, 2 of 3 courses done.")
+    assert "transfer credit" in done.stdout and "☐ CIT 270 — still needed" in done.stdout
 
 
 def test_token_prints_a_verifiable_token(sqlite_db: str) -> None:

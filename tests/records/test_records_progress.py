@@ -15,7 +15,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.errors import UnknownCredentialError, UnknownProgramError
 from bot.progress import (Attempt, Student, check_progress, current_term, find_credential,
-                          find_program, render_report, stacking_report)
+                          find_program, progress_card, render_report, stacking_report)
 from bot.terms import parse_term
 
 DR, NL, DS, CS = "disaster-readiness", "nonprofit-leadership", "data-storytelling", "cybersecurity-essentials"
@@ -258,11 +258,30 @@ def test_render_report(catalog: Catalog) -> None:
     report = check_progress(catalog, catalog.credential(DR), Student("S1", has_bachelors=True),
                             [a("PAD 681", "Fall 2019", "A"), a("PAD 682", "Fall 2026"),
                              a("PAD 683", "Fall 2018", "B", at="Ohio State")])
-    text = render_report(report)
-    assert text.splitlines()[0] == "Disaster Readiness (graduate) for S1: in progress."
-    for part in ("Done: PAD 681 A (Fall 2019).", "In progress: PAD 682 (Fall 2026).", "Still needed: PAD 683.",
-                 "GPA 4.00 (minimum 3.00).", "transfer credit", "Next: Finish PAD 682"):
-        assert part in text
+    lines = render_report(report, catalog).splitlines()
+    assert lines[:4] == ["Disaster Readiness (graduate) for S1: in progress, 1 of 3 courses done.",
+                         "✓ PAD 681 — A (Fall 2019)", "… PAD 682 — in progress (Fall 2026)", "☐ PAD 683 — still needed"]
+    assert lines[4] == "GPA 4.00 (minimum 3.00) ✓"
+    assert "transfer credit" in lines[5] and "in progress" not in lines[5]  # the checklist says that already
+    assert lines[6] == "Next: Finish PAD 682 (Fall 2026)." and len(lines) == 7
+    # without the catalog (titles, consent): the same checklist from the report alone
+    assert render_report(report).splitlines()[1:4] == lines[1:4]
+
+
+def test_checklist_and_card_of_a_choice(catalog: Catalog) -> None:
+    report = check_progress(catalog, catalog.credential(DS), Student("S1"),
+                            [a("INF 120", "Fall 2024", "A"), a("STA 205", "Fall 2024", "D")])
+    card = progress_card(catalog, report)
+    assert (card["done"], card["total"], card["gpa"], card["gpa_ok"]) == (1, 3, 2.5, True)
+    assert card["items"] == [
+        {"course": "INF 120", "state": "done", "title": "Elementary Programming", "grade": "A", "term": "Fall 2024"},
+        {"course": "STA 205", "state": "needed", "title": "Introduction to Statistics",
+         "note": "D in Fall 2024, below the minimum C"},
+        {"course": "one of INF 286, JOU 310 or ART 265", "state": "needed", "note": "ART 265 needs instructor consent"}]
+    text = render_report(report, catalog)
+    assert "☐ one of INF 286, JOU 310 or ART 265 — still needed (ART 265 needs instructor consent)" in text
+    assert "☐ STA 205 — still needed (D in Fall 2024, below the minimum C)" in text  # why it is still needed
+    assert "STA 205: the grade" not in text  # said once
 
 
 @pytest.mark.parametrize("text", ["disaster-readiness", "Disaster Readiness", "DISASTER PREP", " disaster  prep ",

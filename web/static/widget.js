@@ -10,6 +10,9 @@
  *   rasaUrl    the Rasa server (default: "rasaUrl" of config.json beside this script)
  *   configUrl  where to read that config (default: config.json beside this script)
  * At runtime: MicroCredentialChat.setToken(jwt | null), .open(), .close(), .reset().
+ * Replies: text (links, line breaks), buttons, and one custom payload, {"custom": {"progress_card"}},
+ * drawn as a card in place of the text message just before it (docs/widget.md); other custom
+ * payloads are ignored.
  * Signing in as someone else, or out, starts a fresh conversation (a new sender id), so one
  * person's answers are never shown to the next.
  */
@@ -147,15 +150,112 @@
     return frag;
   }
 
+  // ---- progress card (custom payload "progress_card"; contract in docs/widget.md) -----------
+
+  const ITEM_STATES = ["done", "in_progress", "needed"];
+  const STATUSES = ["earned", "in_progress", "not_started", "not_eligible"];
+  const STATE_WORDS = { done: "Done: ", in_progress: "In progress: ", needed: "Still needed: " };
+
+  function str(v) {
+    return typeof v === "string" ? v.trim() : typeof v === "number" && isFinite(v) ? String(v) : "";
+  }
+
+  function num(v) {
+    return typeof v === "number" && isFinite(v) ? v : null;
+  }
+
+  /** A checked copy of a progress_card payload (strings and numbers only), or null if unusable. */
+  function progressCard(raw) {
+    if (!raw || typeof raw !== "object" || Array.isArray(raw) || !str(raw.title)) return null;
+    const total = num(raw.total) === null ? null : Math.max(0, Math.round(raw.total));
+    const done = num(raw.done) === null ? null : Math.max(0, Math.round(raw.done));
+    if (total === null || done === null) return null;
+    const status = STATUSES.indexOf(raw.status) >= 0 ? raw.status : "";
+    const items = (Array.isArray(raw.items) ? raw.items : [])
+      .filter((i) => i && typeof i === "object" && str(i.course))
+      .slice(0, 40)
+      .map((i) => ({
+        course: str(i.course), title: str(i.title), grade: str(i.grade), term: str(i.term), note: str(i.note),
+        state: ITEM_STATES.indexOf(i.state) >= 0 ? i.state : "needed",
+      }));
+    return {
+      title: str(raw.title), level: str(raw.level), student_id: str(raw.student_id), status: status,
+      status_label: str(raw.status_label) || status.replace(/_/g, " "),
+      done: Math.min(done, total), total: total, items: items,
+      gpa: num(raw.gpa), min_gpa: num(raw.min_gpa), gpa_ok: typeof raw.gpa_ok === "boolean" ? raw.gpa_ok : null,
+      next_step: str(raw.next_step),
+    };
+  }
+
+  function renderItem(item) {
+    const meta = item.state === "done" ? [item.grade, item.term]
+      : item.state === "in_progress" ? ["in progress", item.term] : [];
+    return el("li", { className: "mcc-item mcc-item--" + item.state, "data-state": item.state }, [
+      el("span", { className: "mcc-item__mark", "aria-hidden": "true", text: item.state === "done" ? "✓" : "" }),
+      el("span", { className: "mcc-item__body" }, [
+        el("span", { className: "mcc-sr", text: STATE_WORDS[item.state] }),
+        el("span", { className: "mcc-item__course", text: item.course }),
+        item.title && el("span", { className: "mcc-item__title", text: " " + item.title }),
+        meta.filter(Boolean).length ? el("span", { className: "mcc-item__meta", text: meta.filter(Boolean).join(" · ") }) : null,
+        item.note && el("span", { className: "mcc-item__note", text: item.note }),
+      ]),
+    ]);
+  }
+
+  function gpaLine(card) {
+    const min = card.min_gpa === null ? "" : "minimum " + card.min_gpa.toFixed(2);
+    const own = card.gpa === null ? "No GPA yet" : "GPA " + card.gpa.toFixed(2);
+    return own + (min ? " — " + min : "") + (card.gpa_ok === false ? " (below the minimum)" : "");
+  }
+
+  /** The card: every value goes in as text (textContent), never as HTML. */
+  function renderCard(card) {
+    const label = card.done + " of " + card.total + (card.total === 1 ? " course" : " courses");
+    const fill = el("span", { className: "mcc-bar__fill" });
+    fill.style.width = (card.total ? Math.round((100 * card.done) / card.total) : 0) + "%"; // CSSOM: allowed by the CSP
+    const sub = [card.level, card.student_id].filter(Boolean).join(" · ");
+    const children = [
+      el("div", { className: "mcc-card__head" }, [
+        el("h3", { className: "mcc-card__title", text: card.title }),
+        card.status_label && el("span", { className: "mcc-badge mcc-badge--" + (card.status || "other"), text: card.status_label }),
+      ]),
+      sub && el("p", { className: "mcc-card__sub", text: sub }),
+      el("div", { className: "mcc-card__progress" }, [
+        el("div", {
+          className: "mcc-bar", role: "progressbar", "aria-label": "Courses completed",
+          "aria-valuemin": "0", "aria-valuemax": String(card.total), "aria-valuenow": String(card.done), "aria-valuetext": label,
+        }, [fill]),
+        el("span", { className: "mcc-bar__label", "aria-hidden": "true", text: label }),
+      ]),
+      card.items.length ? el("ul", { className: "mcc-checklist", "aria-label": "Courses" }, card.items.map(renderItem)) : null,
+      (card.gpa !== null || card.min_gpa !== null) &&
+        el("p", { className: "mcc-card__gpa" + (card.gpa_ok === false ? " mcc-card__gpa--low" : ""), text: gpaLine(card) }),
+    ];
+    if (card.next_step) {
+      const next = el("p", { className: "mcc-card__next" }, [el("strong", { text: "Next step: " })]);
+      next.appendChild(richText(card.next_step));
+      children.push(next);
+    }
+    return el("div", { className: "mcc-card mcc-card--" + (card.status || "other") }, children);
+  }
+
   function renderMessage(msg) {
     const fromUser = msg.from === "user";
     const body = el("span", { className: "mcc-text" });
     if (fromUser) appendText(body, msg.text || "");
     else if (msg.text) body.appendChild(richText(msg.text));
-    const bubble = el("div", { className: "mcc-bubble" }, [
+    const card = !fromUser && msg.card ? progressCard(msg.card) : null;
+    let content = [body];
+    if (card) {
+      // The card is what people see; the text it stands for stays one click away.
+      content = [renderCard(card)];
+      if (msg.text) {
+        content.push(el("details", { className: "mcc-card__text" }, [el("summary", { text: "Text version" }), body]));
+      }
+    }
+    const bubble = el("div", { className: "mcc-bubble" + (card ? " mcc-bubble--card" : "") }, [
       el("span", { className: "mcc-sr", text: fromUser ? "You: " : "Advisor: " }),
-      body,
-    ]);
+    ].concat(content));
     const row = el("div", { className: "mcc-msg mcc-msg--" + (fromUser ? "user" : "bot"), "data-from": msg.from }, [bubble]);
     if (msg.note) row.classList.add("mcc-msg--note");
     if (Array.isArray(msg.buttons) && msg.buttons.length) {
@@ -282,15 +382,39 @@
         if (mine !== generation) return;
         if (!Array.isArray(replies)) throw new Error("unexpected reply");
         finish();
-        const shown = replies.filter((r) => r && (r.text || (Array.isArray(r.buttons) && r.buttons.length)));
+        const shown = botMessages(replies);
         if (!shown.length) addMessage({ from: "bot", text: EMPTY_TEXT, note: true });
-        shown.forEach((r) => addMessage({ from: "bot", text: r.text || "", buttons: r.buttons || [] }));
+        shown.forEach(addMessage);
       })
       .catch(() => {
         if (mine !== generation) return;
         finish();
         showError(() => request(message));
       });
+  }
+
+  /** The webhook's reply list as messages to show: text and buttons; a progress_card goes onto
+   * the text message right before it (or stands alone); anything else is ignored. */
+  function botMessages(replies) {
+    const out = [];
+    let lastText = null;
+    replies.forEach((r) => {
+      const custom = r && r.custom && typeof r.custom === "object" ? r.custom : null;
+      const card = custom ? progressCard(custom.progress_card) : null;
+      const buttons = r && Array.isArray(r.buttons) ? r.buttons : [];
+      if (card) {
+        if (lastText) lastText.card = card;
+        else out.push({ from: "bot", text: "", buttons: [], card: card });
+        lastText = null;
+      } else if (r && (r.text || buttons.length)) {
+        const msg = { from: "bot", text: r.text ? String(r.text) : "", buttons: buttons };
+        out.push(msg);
+        lastText = msg.text ? msg : null;
+      } else {
+        lastText = null;
+      }
+    });
+    return out;
   }
 
   function finish() {

@@ -1,0 +1,112 @@
+"""A signed-in student's own questions (an advisor's about the student in question): what to take
+next, when the badge comes, everything at once, whether they can do a credential, a what-if.
+The answers are :mod:`bot.personal`'s; identity, time limits and failures as in actions/progress.py.
+"""
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import button, catalog_or_apologise, credential_asked, intent_name
+from actions.progress import disclose_in_thread, identity_of, lookup_failed, say, whose_record
+from bot.answers import credential_answer
+from bot.identity import Identity
+from bot.personal import badge_reply, eligibility_reply, next_steps_reply, overview_reply, what_if_reply
+
+SIGN_IN_FOR_MINE = "Sign in on the program's website and I can check this against your own record."
+
+
+class PersonalAction(Action):
+    """Answer from the record of the student asked about; ``credential`` from the message or the
+    one talked about last (None when the question is about all of them)."""
+
+    action: str = ""
+    topic: str = ""                        # the last_topic slot's value after answering
+    answer: Callable[..., Any] = staticmethod(next_steps_reply)
+    needs_credential: bool = False         # ask which one when none is named or remembered
+
+    def name(self) -> Text:
+        return self.action
+
+    def anonymous(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+        """What to say to someone not signed in; None: the usual sign-in request."""
+        return None
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not isinstance(identity_of(tracker), Identity):
+            events = self.anonymous(dispatcher, tracker)
+            if events is not None:
+                return events
+        asked = whose_record(dispatcher, tracker)
+        if asked is None:
+            return []
+        identity, subject, catalog, text = asked
+        match = credential_asked(tracker, catalog)
+        ask = {"student_id": subject} if identity.role == "advisor" else {}
+        if match.credential is None and match.suggestion is not None:
+            dispatcher.utter_message(
+                text=f"Did you mean {match.suggestion.name}?",
+                buttons=[button(f"Yes, {match.suggestion.name}", intent_name(tracker) or self.topic,
+                                {**ask, "credential": match.suggestion.name})])
+            return []
+        if match.credential is None and self.needs_credential:
+            dispatcher.utter_message(
+                text="Which micro-credential do you mean?",
+                buttons=[button(c.name, intent_name(tracker) or self.topic, {**ask, "credential": c.name})
+                         for c in catalog.credentials[:8]])
+            return []
+        try:
+            reply = await disclose_in_thread(self.answer, identity, subject, catalog, match.credential, text)
+        except Exception as exc:  # noqa: BLE001 - every failure is answered: lookup_failed tells which kind
+            return lookup_failed(dispatcher, self.topic, exc)
+        say(dispatcher, reply)
+        events = [SlotSet("last_topic", self.topic)]
+        if reply.about:
+            events.append(SlotSet("credential", reply.about))
+        if identity.role == "advisor":
+            events.append(SlotSet("student_id", subject))
+        return events
+
+
+class ActionNextSteps(PersonalAction):
+    action, topic, answer = "action_next_steps", "next_steps", staticmethod(next_steps_reply)
+
+
+class ActionBadgeStatus(PersonalAction):
+    action, topic, answer = "action_badge_status", "badge_status", staticmethod(badge_reply)
+
+    def anonymous(self, dispatcher, tracker):
+        dispatcher.utter_message(response="utter_faq_claim_badge")
+        dispatcher.utter_message(text=SIGN_IN_FOR_MINE.replace("check this against", "tell you what's missing on"))
+        return []
+
+
+class ActionProgressAll(PersonalAction):
+    action, topic, answer = "action_progress_all", "progress", staticmethod(overview_reply)
+
+
+class ActionCanIDo(PersonalAction):
+    action, topic, answer = "action_can_i_do", "can_i_do", staticmethod(eligibility_reply)
+    needs_credential = True
+
+    def anonymous(self, dispatcher, tracker):
+        catalog = catalog_or_apologise(dispatcher)
+        if catalog is None:
+            return []
+        match = credential_asked(tracker, catalog)
+        if match.credential is None:
+            dispatcher.utter_message(response="utter_faq_eligibility")
+            return []
+        dispatcher.utter_message(text=credential_answer(catalog, match.credential, "level") + " " + SIGN_IN_FOR_MINE)
+        return [SlotSet("credential", match.credential.name), SlotSet("last_topic", "catalog:level")]
+
+
+class ActionWhatIf(PersonalAction):
+    action, topic, answer = "action_what_if", "what_if", staticmethod(what_if_reply)
+
+    def anonymous(self, dispatcher, tracker):
+        dispatcher.utter_message(response="utter_faq_grades")
+        dispatcher.utter_message(text=SIGN_IN_FOR_MINE.replace("check this against", "work out a what-if from"))
+        return []

@@ -4,6 +4,7 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalog import Catalog, current_catalog
@@ -56,3 +57,16 @@ def credential_asked(tracker: Tracker, catalog: Catalog) -> Match:
     if match.credential is None and match.suggestion is None and not named:
         match = resolve_credential(tracker.get_slot("credential"), catalog)
     return match
+
+
+def named_credential(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """``SlotSet("credential", ...)`` for a credential the message names, else nothing (for an
+    answer that isn't about it, e.g. "please sign in": the next "what courses are in it?" means it)."""
+    try:
+        catalog = current_catalog()
+    except BotError:
+        return []
+    named = entity_values(tracker, "credential")
+    match = resolve_credential(named[0], catalog) if named else find_credential_in_text(
+        tracker.latest_message.get("text") or "", catalog)
+    return [SlotSet("credential", match.credential.name)] if match.credential else []

@@ -11,7 +11,7 @@ from actions.cohort import ActionCohort
 from actions.common import button, catalog_or_apologise, credential_asked, entity_values
 from actions.personal import ActionBadgeStatus, ActionCanIDo, ActionNextSteps
 from actions.progress import ActionCheckProgress
-from bot.answers import credential_list_answer, narrow_credentials, subject_words
+from bot.answers import credential_list_answer, narrow, subject_words
 from bot.resolve import levels_in_text
 
 #: last_topic -> the action that answers a bare credential name after it
@@ -82,7 +82,7 @@ class ActionListCredentials(Action):
         if level is None and not words:
             dispatcher.utter_message(response="utter_faq_available")
             return [SlotSet("last_topic", "list")]
-        found = narrow_credentials(catalog, level, words)
+        found, words = narrow(catalog, level, words)
         if words and not found and level is None:  # words that name no subject ("the other ones")
             dispatcher.utter_message(response="utter_faq_available")
             return [SlotSet("last_topic", "list")]

@@ -2,13 +2,14 @@
 next, when the badge comes, everything at once, whether they can do a credential, a what-if.
 The answers are :mod:`bot.personal`'s; identity, time limits and failures as in actions/progress.py.
 """
+import re
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button, catalog_or_apologise, credential_asked, intent_name
+from actions.common import button, catalog_or_apologise, credential_asked, intent_name, named_credential
 from actions.progress import disclose_in_thread, identity_of, lookup_failed, say, whose_record
 from bot.answers import credential_answer
 from bot.identity import Identity
@@ -40,8 +41,8 @@ class PersonalAction(Action):
             if events is not None:
                 return events
         asked = whose_record(dispatcher, tracker)
-        if asked is None:
-            return []
+        if asked is None:  # asked to sign in, or refused: a credential named is still the one in question
+            return named_credential(tracker)
         identity, subject, catalog, text = asked
         match = credential_asked(tracker, catalog)
         ask = {"student_id": subject} if identity.role == "advisor" else {}
@@ -109,4 +110,35 @@ class ActionWhatIf(PersonalAction):
     def anonymous(self, dispatcher, tracker):
         dispatcher.utter_message(response="utter_faq_grades")
         dispatcher.utter_message(text=SIGN_IN_FOR_MINE.replace("check this against", "work out a what-if from"))
+        return []
+
+
+#: FAQ intents a signed-in person often means about themself ("what's my gpa?", "badge?"):
+#: the personal action that answers then, and the FAQ answer otherwise.
+MINE = {
+    "faq_grades": ("check_progress", "utter_faq_grades"),
+    "faq_badge": ("badge_status", "utter_faq_badge"),
+    "faq_claim_badge": ("badge_status", "utter_faq_claim_badge"),
+}
+_FIRST_PERSON = re.compile(r"\b(my|mine|me|i|i'm|im|am i|have i|do i|her|his|their|them|him|she|he|they)\b", re.I)
+
+
+class ActionFaqOrMine(Action):
+    """An FAQ answer, or — for a signed-in user asking about their own ("what's my GPA?",
+    "and my badge?", or one or two words like "gpa?" mid-conversation) — their record's."""
+
+    def name(self) -> Text:
+        return "action_faq_or_mine"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        personal, response = MINE.get(intent_name(tracker), ("", "utter_out_of_scope"))
+        text = tracker.latest_message.get("text") or ""
+        mine = bool(_FIRST_PERSON.search(text)) or len(text.split()) <= 2
+        if personal and mine and isinstance(identity_of(tracker), Identity):
+            if personal == "check_progress":
+                from actions.progress import ActionCheckProgress
+                return await ActionCheckProgress().run(dispatcher, tracker, domain)
+            return await ActionBadgeStatus().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response=response)
         return []

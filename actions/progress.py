@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values
+from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values, named_credential
 from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
 from bot.answers import fits, program_index_link, some_of
 from bot.catalog import Catalog
@@ -110,8 +110,8 @@ class ActionCheckProgress(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         asked = whose_record(dispatcher, tracker)
-        if asked is None:
-            return []
+        if asked is None:  # asked to sign in, or refused: a credential named is still the one in question
+            return named_credential(tracker)
         identity, subject, catalog, text = asked
         match = credential_asked(tracker, catalog)
         ask = {"student_id": subject} if identity.role == "advisor" else {}

@@ -120,6 +120,31 @@ def time_action(url: str, catalog: Catalog) -> List[float]:
                 os.environ[key] = value
 
 
+def time_chat(url: str, catalog: Catalog) -> List[float]:
+    """Chat latency: the question sent to the served bot (``make serve``: NLU, dialogue, action
+    server) through its REST webhook by a signed-in advisor, each from a fresh sender."""
+    import requests
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from servers import serve
+
+    token = issue_token("ADV-BENCH", "advisor", 7200, secret=SECRET)
+    rng = random.Random(SEED + 2)
+    times: List[float] = []
+    with serve({"DATABASE_URL": url, "BOT_AUTH_SECRET": SECRET, "CATALOG_PATH": str(CATALOG_FILE)}) as bot:
+        for i, (_kind, _cred, text) in enumerate(_questions(catalog, rng, WARMUP + QUESTIONS // 3)):
+            body = {"sender": f"bench-cohort-{i}", "message": text, "metadata": {"auth_token": token}}
+            start = time.perf_counter()
+            replies = requests.post(f"{bot.url}/webhooks/rest/webhook", json=body, timeout=30).json()
+            took = (time.perf_counter() - start) * 1000
+            answer = " ".join(r.get("text") or "" for r in replies)
+            if not answer or answer.startswith("Sorry") or "gathering the cohort figures" in answer:
+                raise RuntimeError(f"the bot did not answer {text!r} with cohort figures: {answer!r}")
+            if i >= WARMUP:
+                times.append(took)
+    return sorted(times)
+
+
 def _bench(backend: str, url: str, catalog: Catalog) -> None:
     engine = get_engine(url)
     try:
@@ -132,6 +157,8 @@ def _bench(backend: str, url: str, catalog: Catalog) -> None:
               f"{time.perf_counter() - start:.1f} s")
         print("  " + _line("cohort_reply", backend, time_replies(engine, catalog)))
         print("  " + _line("action_cohort", backend, time_action(url, catalog)))
+        if backend == "sqlite":  # the served bot's whole turn, through its REST webhook
+            print("  " + _line("chat (REST webhook)", backend, time_chat(url, catalog)))
     finally:
         engine.dispose()
         get_engine.cache_clear()

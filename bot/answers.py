@@ -11,7 +11,7 @@ Program Index or to asking about one by name.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.catalog import Catalog, ChooseGroup, Credential
 
@@ -195,6 +195,12 @@ def consent_note_for(catalog: Catalog, cred: Credential) -> str:
     return f"For {cred.name}: {named} {'needs' if len(codes) == 1 else 'need'} it; its other courses don't."
 
 
+def grade_details_for(catalog: Catalog, cred: Credential) -> str:
+    """The FAQ grades answer for the credential in question."""
+    return (f"For {cred.name} ({cred.level}) you need {level_rule(catalog, cred.level)} across the "
+            "courses taken for it.")
+
+
 def stacking_example_for(catalog: Catalog, cred: Credential) -> str:
     """The FAQ stacking answer's example, for the credential in question."""
     if not cred.stacks_into:
@@ -227,6 +233,7 @@ in is it just me micro credential credentials microcredential microcredentials m
 only or please pls plz show some something that the them there these those to what whats which with you your
 course courses class classes level levels program programs badge badges list kind kinds related stuff have has
 get see give tell want interested area areas field fields thing things else other others more ok okay so
+then now again also too really yes yeah hmm well still instead anyway
 level graduate grad undergraduate undergrad masters master bachelor bachelors""".split())
 
 
@@ -248,9 +255,18 @@ def narrow_credentials(catalog: Catalog, level: Optional[str], words: Sequence[s
     return [c for c in creds if _about(catalog, c, words)] if words else creds
 
 
+def narrow(catalog: Catalog, level: Optional[str], words: Sequence[str]) -> Tuple[List[Credential], List[str]]:
+    """The credentials a narrowing asks for, and the subject words it was narrowed by: words that
+    match no credential at any level are no subject ("which ones are undergrad then")."""
+    found = narrow_credentials(catalog, level, words)
+    if not found and level and words and not narrow_credentials(catalog, None, words):
+        return narrow_credentials(catalog, level, []), []
+    return found, list(words)
+
+
 def credential_list_answer(catalog: Catalog, level: Optional[str], words: Sequence[str]) -> str:
     """A list of credentials narrowed by level and/or subject words, grouped by level with counts."""
-    found = narrow_credentials(catalog, level, words)
+    found, words = narrow(catalog, level, words)
     what = " ".join(filter(None, [level, "micro-credentials"]))
     about = f" about {join_words(list(words), 'or')}" if words else ""
     if not found:

@@ -93,6 +93,7 @@ class Thresholds:
     crisis_sure: float = 0.60    # classifier confidence in "crisis" (as its top intent) that counts as one
     crisis_conf: float = 0.30    # ... or this much, with a similarity to a crisis example of at least
     crisis_near: float = 0.45
+    crisis_floor: float = 0.40   # similarity a sure classifier still needs ("he's my friend, he said it's fine": 0.36)
 
 
 class ExampleIndex:
@@ -140,10 +141,19 @@ def decide(
     top, conf = ranking[0] if ranking else ("", 0.0)
     trained_scores = trained.scores(text_vector)
     crisis_score = max([*crisis.scores(text_vector).values(), trained_scores.get("crisis", 0.0)], default=0.0)
-    diet_crisis = top == "crisis" and (conf >= t.crisis_sure or (conf >= t.crisis_conf and crisis_score >= t.crisis_near))
+    # the classifier alone is not enough: its crisis examples share everyday words ("my friend
+    # said...") with harmless messages, so the meaning must be at least a little like a crisis too
+    diet_crisis = top == "crisis" and ((conf >= t.crisis_sure and crisis_score >= t.crisis_floor)
+                                       or (conf >= t.crisis_conf and crisis_score >= t.crisis_near))
     by_words = is_crisis_text(text)
     if by_words or crisis_score >= t.crisis or diet_crisis:
         return Decision("crisis", intent="crisis", confidence=max(crisis_score, conf, 1.0 if by_words else 0.0))
+    if top == "crisis":  # the classifier alone said crisis, the meaning doesn't: decide without it
+        rest = [(name, c) for name, c in ranking if name != "crisis"]
+        decision = decide(text_vector, rest, trained, staff, crisis, text, passthrough_intents, t)
+        if decision.kind == "pass":  # "keep the classifier's intent" would keep "crisis"
+            return Decision("answer", intent=decision.intent, confidence=decision.confidence, scores=decision.scores)
+        return decision
     scores = {**trained_scores, **{STAFF_PREFIX + k: v for k, v in staff.scores(text_vector).items()}}
     ordered = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best, s1 = ordered[0] if ordered else ("", 0.0)

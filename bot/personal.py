@@ -263,15 +263,24 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
     grades = grades_in(text)
     named = find_course_codes([text], catalog)
 
+    numbers = set(re.findall(r"(?<![\d.])(\d{3})(?![\d.])", text or ""))
+    asked_for = credential
+    if asked_for is not None and (named or numbers) and not any(
+            c in named or c.split()[-1] in numbers for c in asked_for.course_codes):
+        asked_for = None  # a course of another credential than the one talked about: that one's
+
     def render(record: StudentRecord) -> str:
+        credential = asked_for
         if not grades:
             return "Which grade should I try? E.g. \"what if I get a B in my last course?\""
         if credential is not None:
             reports = [check_progress(catalog, credential, record.student, record.attempts)]
         else:
-            reports = [r for r in _reports(catalog, record) if r.status in (IN_PROGRESS, NOT_STARTED)]
-            if named:
-                reports = [r for r in reports if set(named) & set(r.credential.course_codes)] or reports
+            everything = _reports(catalog, record)
+            reports = [r for r in everything if r.status in (IN_PROGRESS, NOT_STARTED)]
+            about = [r for r in everything if any(c in named or c.split()[-1] in numbers
+                                                  for c in r.credential.course_codes)]
+            reports = about or reports  # the credential of the course named, whatever its status
         if not reports:
             return "I found no credential in progress to try that on — name one, e.g. \"what if I get a B in Data Storytelling's last course?\""
         report = reports[0]
@@ -280,6 +289,19 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
             return (f"Which course of {report.credential.name} do you mean? Name it, e.g. \"what if I get a "
                     f"{grades[0]} in {report.credential.course_codes[-1]}?\"")
         grade = grades[0]
+        recorded = {a.course: a.grade_code for a in sorted(record.attempts, key=lambda a: a.term)
+                    if not a.is_transfer and a.is_final}
+        if all(recorded.get(c) == grade for c in targets):  # "does the C in PAD 682 stop me?": it's on record
+            marks = checklist(catalog, report)
+            gpa = f", GPA {report.gpa:.2f} (minimum {catalog.levels[report.credential.level].min_gpa:.2f})" \
+                if report.gpa is not None else ""
+            whose = "your" if identity.role == "student" else f"{student_id}'s"
+            least = catalog.levels[report.credential.level].min_course_grade
+            counts = ("and it counts" if GRADE_POINTS[grade] >= GRADE_POINTS[least]
+                      else f"below the minimum {least}, so that course is still to do")
+            return (f"That {grade} in {join_words(targets)} is on {whose} record already, {counts}: "
+                    f"{report.credential.name} is {STATUS_LABELS[report.status]}, {marks.done} of {marks.total} "
+                    f"courses done{gpa}."), report.credential.name
         term = current_term()
         kept = [a for a in record.attempts if not (a.course in targets and (a.is_in_progress or a.grade_code == "I"))]
         pending_terms = {p.course: p.term for p in report.in_progress}
@@ -302,4 +324,4 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
             rest = f"; still to do: {join_words(still)}" if still else ""
             lines.append(f"• {report.credential.name} would be {STATUS_LABELS[after.status]}, {marks.done} of {marks.total} courses done{rest}.")
         return "\n".join(lines), report.credential.name
-    return _answer(identity, student_id, "what_if", credential, still_wanted, render)
+    return _answer(identity, student_id, "what_if", asked_for, still_wanted, render)

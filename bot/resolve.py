@@ -116,15 +116,14 @@ def find_credential_in_text(text: str, catalog: Catalog) -> Match:
             return Match(credential=using[0])
     # "and on cybersecurity?": the first word of only one credential's names, a long one — before
     # a suggestion when no other name uses the word at all, else only without one
-    distinctive = [names.by_first_word[w][0] for w in words if len(w) >= 8
-                   and len(names.by_first_word.get(w, [])) == 1]
-    if distinctive and all(len(names.by_word.get(w, [])) == 1 for w in words if w in names.by_first_word
-                           and len(w) >= 8):
+    distinctive = [names.by_first_word[w][0] for w in words if len(w) >= 5
+                   and len(names.by_first_word.get(w, [])) == 1 and names.by_word.get(w) == names.by_first_word[w]]
+    if distinctive and len(set(distinctive)) == 1:
         return Match(credential=distinctive[0])
     close = _closest({size: _windows(words, size) for size in sizes}, names)
     if close:
         return Match(suggestion=names.by_key[close])
-    return Match(credential=distinctive[0]) if distinctive else Match()
+    return Match()
 
 
 #: Words after a credential's distinctive word that make it a name: "the cybersecurity one".

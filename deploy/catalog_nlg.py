@@ -15,6 +15,7 @@ catalog facts is sent (it says the details can't be looked up right now); the er
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -22,10 +23,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.answers import answer_context, consent_note_for, stacking_example_for
+from bot.answers import answer_context, consent_note_for, grade_details_for, stacking_example_for
 from bot.catalog import Catalog, current_catalog
 from bot.errors import BotError
-from bot.resolve import resolve_credential
+from bot.resolve import find_credential_in_text, resolve_credential
 
 logger = logging.getLogger(__name__)
 
@@ -55,22 +56,35 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         filled = {**tracker.current_slot_values(), **catalog_values()}
         if utter_action in CREDENTIAL_AWARE and filled.get("catalog_loaded"):
-            filled.update(about_credential(tracker))
+            filled.update(about_credential(tracker, remembered=utter_action not in NAMED_ONLY or refers_back(tracker)))
         return self.generate_from_slots(utter_action, filled, output_channel, **kwargs)
 
 
 #: Answers whose placeholders say something about the credential in question, when there is one.
-CREDENTIAL_AWARE = ("utter_faq_consent", "utter_faq_stacking")
+CREDENTIAL_AWARE = ("utter_faq_consent", "utter_faq_stacking", "utter_faq_grades")
 
 
-def about_credential(tracker: DialogueStateTracker) -> Dict[str, Any]:
-    """Placeholder values for the credential named in the latest message, else the one talked
-    about last (the ``credential`` slot); {} when there is none."""
+#: Answers about one credential only when the message names it or refers back to it ("for it"):
+#: "what grades do you need?" after talking about one credential is still a general question.
+NAMED_ONLY = ("utter_faq_grades",)
+_REFERS_BACK = re.compile(r"\b(it|its|it's|this|that|the one|that one|this one|for him|for her|for them)\b", re.I)
+
+
+def refers_back(tracker: DialogueStateTracker) -> bool:
+    return bool(_REFERS_BACK.search(tracker.latest_message.text or ""))
+
+
+def about_credential(tracker: DialogueStateTracker, remembered: bool = True) -> Dict[str, Any]:
+    """Placeholder values for the credential named in the latest message (entity, or found in the
+    text: "the cyber one"), else — with ``remembered`` — the one talked about last (the
+    ``credential`` slot); {} when there is none."""
     catalog: Catalog = _last["catalog"]
     named = [e.get("value") for e in tracker.latest_message.entities if e.get("entity") == "credential"]
-    for text in [*named, tracker.get_slot("credential")]:
+    found = find_credential_in_text(tracker.latest_message.text or "", catalog).credential
+    for text in [*named, found.name if found else None, tracker.get_slot("credential") if remembered else None]:
         cred = resolve_credential(text, catalog).credential if text else None
         if cred is not None:
             return {"consent_note": consent_note_for(catalog, cred),
-                    "stacking_example": stacking_example_for(catalog, cred)}
+                    "stacking_example": stacking_example_for(catalog, cred),
+                    "grade_details": grade_details_for(catalog, cred)}
     return {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
@@ -28,6 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder import encoder
 from bot.catalog import Catalog, current_catalog, name_key
+from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
 from bot.resolve import find_credential_in_text
 from bot.student_ids import student_ids_in
@@ -111,6 +113,23 @@ def only_a_name_in_text(text: str) -> bool:
         return False
     name_words = {w for n in (cred.name, *cred.aliases) for w in name_key(n).split()}
     return all(w in FOLLOW_UP_FILLER or w in name_words for w in name_key(text).split())
+
+
+#: Intents whose actions read a named student ID themselves.
+ABOUT_A_STUDENT = ("check_progress", "next_steps", "badge_status", "progress_all", "can_i_do", "what_if",
+                   "cohort_query", "stacking_report", "human_handoff")
+_GROUP = re.compile(r"\b(who|who's|whos|how many|which students|any ?one|any ?body|students)\b", re.I)
+
+
+_COUNTED_PEOPLE = re.compile(r"\b(students|people|are (still )?(in progress|working|enrolled|taking|doing|on))\b", re.I)
+
+
+def about_students(text: str) -> bool:
+    """Whether the message asks about a group of students in words the cohort questions use."""
+    kind = cohort_kind(text) if _GROUP.search(text or "") else None
+    if kind == "count":  # "how many credits is it?" is no cohort question
+        return bool(_COUNTED_PEOPLE.search(text or "") or re.match(r"\s*(who|who's|whos|which)\b", text or "", re.I))
+    return kind is not None
 
 
 def names_a_student(text: str) -> bool:
@@ -206,10 +225,16 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                                               else only_a_name_in_text(text)):
                 self._apply(message, Decision("answer", intent="inform_credential", confidence=max(top_conf, 0.5)))
                 continue
-            # a student ID where the classifier is unsure ("S1024 data storytelling?", "my id is
-            # S1004"): a question about that student's record (a student naming another is refused)
-            if decision.kind in ("clarify", "refuse") and names_a_student(text):
+            # a student ID ("S1024 data storytelling?", "what did S1020 get in PAD 682?", "my id is
+            # S1004"): a question about that student's record (a student naming another is refused,
+            # an advisor answered), unless the question already is about a student's record
+            if decision.kind != "crisis" and top_intent not in ABOUT_A_STUDENT and names_a_student(text):
                 self._apply(message, Decision("answer", intent="check_progress", confidence=max(top_conf, 0.5)))
+                continue
+            # "who finished nonprofit leadership?", "how many are still on it?": a question about a
+            # group of students (only an advisor gets an answer; anyone else is told it is theirs)
+            if decision.kind in ("clarify", "refuse") and about_students(text):
+                self._apply(message, Decision("answer", intent="cohort_query", confidence=max(top_conf, 0.5)))
                 continue
             # a catalog name in a catalog/personal question: the classifier knows best
             if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \

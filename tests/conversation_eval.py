@@ -21,14 +21,23 @@ import requests
 import yaml
 
 HERE = Path(__file__).resolve().parent
-#: The blind test set (make test); tests/conversations_dev.yml was looked at while building.
-CONVERSATIONS = HERE / "conversations_test.yml"
-DEV_CONVERSATIONS = HERE / "conversations_dev.yml"
+#: Conversations written blind, each by an author who saw neither the bot's data nor the other
+#: sets: ``final`` is judged by ``make test``; ``dev`` and ``second`` were looked at while the bot
+#: was built (their failures were studied and fixed in general ways), so they are printed only.
+SETS = {
+    "final": HERE / "conversations_final.yml",
+    "second": HERE / "conversations_test.yml",
+    "dev": HERE / "conversations_dev.yml",
+}
+CONVERSATIONS = SETS["final"]
 #: What the bot says when it asks which topic was meant (action_clarify) or hands over honestly.
 CLARIFY_INTENTS = {"nlu_fallback"}
-#: Intents answered by the same action with the same answer: expecting one accepts the other
-#: (the list of credentials; a course's credit hours are its facts).
-SAME_ANSWER = [{"faq_available", "list_credentials"}, {"course_info", "credit_hours"}]
+#: Intents given the same answer: expecting one accepts the other (the list of credentials; a
+#: course's credit hours are among its facts; the stacking answer names the programs of the
+#: credential in question). What the answer must say is checked by the turn's mentions either way.
+SAME_ANSWER = [{"faq_available", "list_credentials"}, {"course_info", "credit_hours"},
+               # the stacking answer names the programs of the credential in question
+               {"faq_stacking", "credential_stacks"}]
 REFUSE_INTENTS = {"out_of_scope", "no_answer"}
 
 
@@ -53,15 +62,19 @@ def _as_list(value) -> List[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+#: How :func:`acted_on` names a staff-written answer: ``staff:<topic id>``.
+STAFF_TOPIC = "staff:"
+
+
 def acted_on(tracker: dict) -> str:
     """The topic the bot acted on for the latest user message: its intent, or for a staff-written
-    answer the answer's topic id (the meaning component puts it in the parse data)."""
+    answer ``staff:<topic id>`` (the meaning component puts the topic in the parse data)."""
     for event in reversed(tracker.get("events", [])):
         if event.get("event") == "user":
             parse = event.get("parse_data") or {}
             topic = parse.get("answer_topic")
             if topic:
-                return str(topic)
+                return STAFF_TOPIC + str(topic)
             return (parse.get("intent") or {}).get("name") or ""
     return ""
 
@@ -76,6 +89,8 @@ def score_turn(turn: dict, intent: str, replies: Sequence[dict]) -> tuple:
     # a bare name is a follow-up: it asks the question before about the credential named, so it
     # is judged by what the reply says (its mentions), not by the intent
     follow_up = intent == "inform_credential" and turn.get("mentions")
+    if "staff_answer" in expect and intent.startswith(STAFF_TOPIC):
+        expect = expect + [intent]  # a staff-written answer: acted on its topic
     if expect and intent not in expect and not follow_up:
         problems.append(f"acted on {intent or 'nothing'}")
     if not problems:

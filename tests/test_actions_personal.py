@@ -181,3 +181,24 @@ def test_anonymous_stacking_question_names_the_credentials_that_stack():
     assert messages[0]["text"].startswith("Courses of Disaster Readiness and Nonprofit Leadership can stack into "
                                           "the Master of Public Administration")
     assert audit_rows() == []
+
+
+def test_a_what_if_about_a_grade_already_on_record_answers_from_the_record():
+    messages, _ = run(ActionWhatIf(), tracker("does my C in PAD 682 stop me getting disaster readiness", "what_if",
+                                              token("S1020")))
+    assert messages[0]["text"].startswith("That C in PAD 682 is on your record already, and it counts: "
+                                          "Disaster Readiness is earned")
+    messages, _ = run(ActionWhatIf(), tracker("what if i got a C- in sta 205", "what_if", token("S1004")))
+    assert "below the minimum C, so that course is still to do" in messages[0]["text"]
+
+
+def test_my_gpa_and_my_badge_are_answered_from_the_record_when_signed_in():
+    from actions.personal import ActionFaqOrMine
+    mine, _ = run(ActionFaqOrMine(), tracker("whats my gpa", "faq_grades", token("S1004")))
+    assert mine[0]["text"].startswith("Data Storytelling (undergraduate) for S1004") and "GPA 2.35" in mine[0]["text"]
+    badge, _ = run(ActionFaqOrMine(), tracker("badge?", "faq_badge", token("S1001")))
+    assert badge[0]["text"].startswith("Disaster Readiness: earned.")
+    general, _ = run(ActionFaqOrMine(), tracker("what grades do you need for the graduate ones", "faq_grades", token("S1004")))
+    assert general[0]["response"] == "utter_faq_grades"
+    anonymous, _ = run(ActionFaqOrMine(), tracker("whats my gpa", "faq_grades"))
+    assert anonymous[0]["response"] == "utter_faq_grades" and audit_rows()[-1][4] in ("progress", "badge_status")

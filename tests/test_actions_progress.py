@@ -88,7 +88,9 @@ def test_earned_credential_says_how_to_claim_the_badge():
 def test_without_a_valid_token_nothing_is_disclosed(auth):
     messages, events = run(ActionCheckProgress(), tracker("progress on data storytelling for S1004", auth=auth))
     assert messages == [{**messages[0], "text": SIGN_IN}]
-    assert "S1004" not in str(messages) and events == [] and audit_rows() == []
+    assert "S1004" not in str(messages) and audit_rows() == []
+    # only the credential named is remembered ("what courses are in it?" next means it)
+    assert [(e["name"], e["value"]) for e in events] == [("credential", "Data Storytelling")]
 
 
 @pytest.mark.parametrize("other", ["S1001", "S9999"])  # one that exists, one that does not

@@ -36,7 +36,9 @@ def test_every_faq_intent_has_an_answer_and_a_rule(domain, repo):
     for intent in faq_intents:
         assert f"utter_{intent}" in domain["responses"], intent
         # the list of credentials is an action: it narrows by level or subject ("only grad ones")
-        action = "action_list_credentials" if intent == "faq_available" else f"utter_{intent}"
+        # ... and a signed-in person's "what's my GPA?" / "my badge?" is answered from their record
+        action = {"faq_available": "action_list_credentials", "faq_grades": "action_faq_or_mine",
+                  "faq_badge": "action_faq_or_mine", "faq_claim_badge": "action_faq_or_mine"}.get(intent, f"utter_{intent}")
         assert f"- intent: {intent}\n      - action: {action}" in rules
 
 

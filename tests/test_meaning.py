@@ -158,3 +158,12 @@ def test_a_fair_agreement_answers_unless_meaning_finds_it_nearly_as_out_of_scope
     vector = unit(0.55, 0.1, refuse_score, 0, 0, np.sqrt(max(0.0, 1 - 0.55 ** 2 - 0.1 ** 2 - refuse_score ** 2)))
     d = decide(vector, [("faq_consent", 0.8), ("out_of_scope", 0.1)], trained, staff, crises, text="a question")
     assert d.kind == kind
+
+
+def test_a_sure_classifier_alone_is_not_a_crisis_when_the_meaning_is_nothing_like_one():
+    """'hes my friend, he said its fine' got the crisis reply from a 0.84 classifier guess (its
+    crisis examples share "my friend ... said"); its meaning is 0.36 like a crisis at most."""
+    d = run(unit(1, 0, 0, 0.35), [("crisis", 0.84), ("faq_fees", 0.1)], text="hes my friend, he said its fine")
+    assert d.kind != "crisis" and d.intent != "crisis"
+    # with a meaning somewhat like a crisis, the sure classifier still wins
+    assert run(unit(1, 0, 0, 0.9), [("crisis", 0.84), ("faq_fees", 0.1)]).kind == "crisis"

@@ -30,8 +30,10 @@ def parse(router, text, ranking, credential=None):
 
 
 @pytest.mark.parametrize("text, ranking, expected", [
-    ("tell me about ux design", [("faq_what_is", 0.52), ("faq_duration", 0.07)], "inform_credential"),
+    ("tell me about ux design", [("faq_what_is", 0.52), ("faq_duration", 0.07)], "credential_overview"),
     ("ux design", [("goodbye", 0.5), ("inform_credential", 0.12)], "inform_credential"),
+    # a follow-up: the name and follow-up words only (the question before, about it)
+    ("ok, and what about ux design?", [("nlu_fallback", 0.6), ("inform_credential", 0.41)], "inform_credential"),
     ("how much is ux design", [("out_of_scope", 0.45), ("faq_fees", 0.34)], "faq_fees"),
 ])
 def test_a_message_naming_a_credential_is_about_that_credential(router, text, ranking, expected):
@@ -59,4 +61,17 @@ def test_a_real_question_that_names_a_credential_is_not_turned_into_its_course_l
     assert parse_named(router, "what textbooks do i need for ux design", [("out_of_scope", 0.85)]) != "inform_credential"
     assert parse_named(router, "can i take ux design in person at the downtown campus",
                        [("out_of_scope", 0.25), ("credential_courses", 0.21)]) != "inform_credential"
-    assert parse_named(router, "tell me about ux design", [("faq_what_is", 0.52)]) == "inform_credential"
+    assert parse_named(router, "tell me about ux design", [("faq_what_is", 0.52)]) == "credential_overview"
+
+
+@pytest.mark.parametrize("text, ranking", [
+    ("what did S1020 get in PAD 682", [("course_info", 0.9)]),       # sure, but about a student's record
+    ("S1024 data storytelling?", [("nlu_fallback", 0.6), ("inform_credential", 0.3)]),
+])
+def test_a_student_id_makes_it_a_question_about_that_record(router, text, ranking):
+    assert parse(router, text, ranking) == "check_progress"
+
+
+def test_a_question_about_a_group_of_students_is_a_cohort_question(router):
+    assert parse(router, "who finished nonprofit leadership", [("out_of_scope", 0.4), ("greet", 0.1)]) == "cohort_query"
+    assert parse(router, "how many credits is it", [("out_of_scope", 0.4), ("greet", 0.1)]) != "cohort_query"

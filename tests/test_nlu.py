@@ -39,7 +39,7 @@ def test_held_out_examples_are_not_in_the_training_data(repo):
     held_out = [t for _, t in examples(repo / "tests" / "nlu" / "heldout.yml")]
     held_out += list(story_texts(repo / "tests" / "test_stories.yml"))
     held_out += list(story_texts(repo / "tests" / "conversation_stories.yml"))
-    for name in ("conversations_dev.yml", "conversations_test.yml"):
+    for name in ("conversations_dev.yml", "conversations_test.yml", "conversations_final.yml"):
         conversations = yaml.safe_load((repo / "tests" / name).read_text(encoding="utf-8"))
         held_out += [turn["user"] for c in conversations["conversations"] for turn in c["turns"]]
     assert len(held_out) >= 250

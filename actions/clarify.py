@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button
+from actions.common import button, named_credential
 from actions.staff_answer import ANSWERS
 from bot.meaning import STAFF_PREFIX
 
@@ -72,4 +72,5 @@ class ActionClarify(Action):
             text="Sorry, I'm not sure I understood. Did you mean one of these? (Or rephrase your question.)",
             buttons=likely_buttons(tracker.latest_message),
         )
-        return []
+        # a credential the unclear message names is still the one in question ("is it grad?" next)
+        return named_credential(tracker)

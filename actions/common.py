@@ -43,9 +43,10 @@ def button(title: Text, intent: Text, entities: Optional[Dict[str, Any]] = None)
     return {"title": title, "payload": payload}
 
 
-def credential_asked(tracker: Tracker, catalog: Catalog) -> Match:
+def credential_asked(tracker: Tracker, catalog: Catalog, remembered: bool = True) -> Match:
     """The credential a message is about: a recognised name, else one (perhaps misspelled) in
-    the text, else — for a follow-up like "and what level is it?" — the one discussed last."""
+    the text, else — for a follow-up like "and what level is it?", with ``remembered`` — the one
+    discussed last."""
     named = entity_values(tracker, "credential")
     text = tracker.latest_message.get("text") or ""
     in_text = find_credential_in_text(text, catalog)
@@ -54,7 +55,7 @@ def credential_asked(tracker: Tracker, catalog: Catalog) -> Match:
         # the recognised name is part of a longer one written with a typo: "stratgeic human
         # resources" holds the alias "human resources", but means Strategic Human Resources
         match = in_text
-    if match.credential is None and match.suggestion is None and not named:
+    if match.credential is None and match.suggestion is None and not named and remembered:
         match = resolve_credential(tracker.get_slot("credential"), catalog)
     return match
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import button, catalog_or_apologise, credential_asked, intent_name, named_credential
-from actions.progress import disclose_in_thread, identity_of, lookup_failed, say, whose_record
+from actions.progress import another_student, disclose_in_thread, identity_of, lookup_failed, say, whose_record
 from bot.answers import credential_answer
 from bot.identity import Identity
 from bot.personal import badge_reply, eligibility_reply, next_steps_reply, overview_reply, what_if_reply
@@ -44,7 +44,7 @@ class PersonalAction(Action):
         if asked is None:  # asked to sign in, or refused: a credential named is still the one in question
             return named_credential(tracker)
         identity, subject, catalog, text = asked
-        match = credential_asked(tracker, catalog)
+        match = credential_asked(tracker, catalog, remembered=not another_student(identity, subject, tracker))
         ask = {"student_id": subject} if identity.role == "advisor" else {}
         if match.credential is None and match.suggestion is not None:
             dispatcher.utter_message(

@@ -87,6 +87,11 @@ def lookup_failed(dispatcher: CollectingDispatcher, what: str, exc: BaseExceptio
     return []
 
 
+def another_student(identity: Identity, subject: str, tracker: Tracker) -> bool:
+    """Whether an advisor now asks about another student than the one talked about before."""
+    return identity.role == "advisor" and subject != tracker.get_slot("student_id")
+
+
 def whose_record(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Tuple[Identity, str, Catalog, str]]:
     """(verified identity, student asked about, catalog, message text), or None after replying
     with the sign-in request, a refusal or an apology."""
@@ -113,7 +118,8 @@ class ActionCheckProgress(Action):
         if asked is None:  # asked to sign in, or refused: a credential named is still the one in question
             return named_credential(tracker)
         identity, subject, catalog, text = asked
-        match = credential_asked(tracker, catalog)
+        # an advisor turning to another student ("how is S1012 doing?") means that student's own
+        match = credential_asked(tracker, catalog, remembered=not another_student(identity, subject, tracker))
         ask = {"student_id": subject} if identity.role == "advisor" else {}
         # An advisor's follow-ups ("and on cybersecurity?") mean the same student.
         remember = [SlotSet("student_id", subject)] if identity.role == "advisor" else []

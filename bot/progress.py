@@ -334,6 +334,7 @@ def check_progress(
             f"Your GPA in this credential's courses is {_fmt_gpa(gpa)}"
             f"{'' if tally.all_done else ' so far'}, below the minimum of {_fmt_gpa(policy.min_gpa)}."
         )
+        covered.append(reasons[-1])  # the checklist's GPA line says it
     for t in transfer:
         reasons.append(
             f"{t.course} taken at {t.institution.strip()} ({t.term}) is transfer credit, which does not "

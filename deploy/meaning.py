@@ -33,7 +33,7 @@ from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
 from bot.resolve import find_credential_in_text
 from bot.student_ids import student_ids_in
-from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, Decision, ExampleIndex, Thresholds, decide
+from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
@@ -115,13 +115,34 @@ def only_a_name_in_text(text: str) -> bool:
     return all(w in FOLLOW_UP_FILLER or w in name_words for w in name_key(text).split())
 
 
+def general_answer(decision: Decision, top_intent: str, text: str, t: Thresholds) -> Decision:
+    """For a visitor who isn't signed in, "when will my badge be issued?" is a general question:
+    a staff-written answer that matches it clearly (award timing, expiry, privacy) is the answer,
+    not the personal badge status (which could only ask them to sign in); and a question about
+    students that isn't about a cohort's progress is no cohort question."""
+    intent = top_intent if decision.kind == "pass" else decision.intent
+    if intent == "cohort_query" and not about_students(text):  # "how many students are in each class?"
+        return Decision("refuse", intent="out_of_scope", confidence=decision.confidence, scores=decision.scores)
+    if intent != "badge_status":
+        return decision
+    staff = sorted(((k, v) for k, v in decision.scores.items() if k.startswith(STAFF_PREFIX)), key=lambda kv: -kv[1])
+    if staff and staff[0][1] >= t.staff:
+        return Decision("staff", intent="staff_answer", topic=staff[0][0][len(STAFF_PREFIX):],
+                        confidence=staff[0][1], scores=decision.scores)
+    return decision
+
+
+#: Intents whose answers are the same (one action answers both, by what the message names).
+SAME_ANSWER = ({"faq_available", "list_credentials"}, {"inform_credential", "credential_overview"})
+#: Personal intents answered in general to a visitor who isn't signed in.
+PERSONAL = ("next_steps", "badge_status", "progress_all", "can_i_do", "what_if", "cohort_query")
 #: Intents whose actions read a named student ID themselves.
 ABOUT_A_STUDENT = ("check_progress", "next_steps", "badge_status", "progress_all", "can_i_do", "what_if",
                    "cohort_query", "stacking_report", "human_handoff")
 _GROUP = re.compile(r"\b(who|who's|whos|how many|which students|any ?one|any ?body|students)\b", re.I)
 
 
-_COUNTED_PEOPLE = re.compile(r"\b(students|people|are (still )?(in progress|working|enrolled|taking|doing|on))\b", re.I)
+_COUNTED_PEOPLE = re.compile(r"\b(in progress|working|enrolled|taking|doing|pursuing|still on|on it)\b", re.I)
 
 
 def about_students(text: str) -> bool:
@@ -216,7 +237,10 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             if not ranking and message.get("intent"):
                 ranking = [(message.get("intent").get("name"), float(message.get("intent").get("confidence") or 0.0))]
             entities = {e.get("entity") for e in message.get("entities") or []}
-            passthrough = {name for name, _ in ranking if not _worded(name)}
+            # a visitor who isn't signed in gets a general answer to a personal question ("when
+            # will my badge be issued?"), so its words decide, like an FAQ's
+            signed_in = bool((message.get("metadata") or {}).get("auth_token"))
+            passthrough = {name for name, _ in ranking if not _worded(name) and (signed_in or name not in PERSONAL)}
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
             decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
                               passthrough_intents=passthrough, t=self.thresholds)
@@ -224,6 +248,16 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             if decision.kind != "crisis" and (only_the_name(message) if "credential" in entities
                                               else only_a_name_in_text(text)):
                 self._apply(message, Decision("answer", intent="inform_credential", confidence=max(top_conf, 0.5)))
+                continue
+            # "whats disaster readiness", "tell me about ux design": a name and a few words asking about it
+            if decision.kind in ("clarify", "refuse") and "credential" in entities and few_other_words(message) \
+                    and top_intent in ("inform_credential", "credential_overview"):
+                self._apply(message, Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5)))
+                continue
+            # unsure between two intents with the same answer: that answer
+            if decision.kind == "clarify" and decision.options and any(
+                    {top_intent, decision.options[0]} <= group for group in SAME_ANSWER):
+                self._apply(message, Decision("answer", intent=top_intent, confidence=top_conf))
                 continue
             # a student ID ("S1024 data storytelling?", "what did S1020 get in PAD 682?", "my id is
             # S1004"): a question about that student's record (a student naming another is refused,
@@ -249,6 +283,8 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                 about = catalog_intent(ranking, few_other_words(message), only_the_name(message))
                 if about:
                     decision = Decision("answer", intent=about, confidence=top_conf)
+            if not signed_in:
+                decision = general_answer(decision, top_intent, text, self.thresholds)
             if decision.kind == "pass":
                 continue
             self._apply(message, decision)

@@ -202,3 +202,15 @@ def test_my_gpa_and_my_badge_are_answered_from_the_record_when_signed_in():
     assert general[0]["response"] == "utter_faq_grades"
     anonymous, _ = run(ActionFaqOrMine(), tracker("whats my gpa", "faq_grades"))
     assert anonymous[0]["response"] == "utter_faq_grades" and audit_rows()[-1][4] in ("progress", "badge_status")
+
+
+def test_an_advisor_turning_to_another_student_means_that_students_own_credentials():
+    from actions.progress import ActionCheckProgress
+    advisor = token("adv-pat", "advisor")
+    messages, _ = run(ActionCheckProgress(), tracker("how is S1012 doing", "check_progress", advisor,
+                                                     slots={"credential": "Data Storytelling", "student_id": "S1004"}))
+    assert messages[0]["text"].startswith("Cybersecurity Essentials (undergraduate) for S1012")
+    # the same student: the credential talked about still holds
+    messages, _ = run(ActionCheckProgress(), tracker("and how is she doing", "check_progress", advisor,
+                                                     slots={"credential": "Data Storytelling", "student_id": "S1012"}))
+    assert messages[0]["text"].startswith("Data Storytelling (undergraduate) for S1012")

@@ -170,7 +170,9 @@ def test_a_student_naming_another_id_is_refused_without_a_lookup(institution, mo
     messages, events = run(tracker(f"progress of {named} on cybersecurity essentials", token(a)))
     assert [m["text"] for m in messages] == [NOT_YOURS]
     assert NOT_YOURS.startswith("I can only show you your own record")
-    assert named not in str(messages) and events == [] and audit_rows() == []
+    assert named not in str(messages) and audit_rows() == []
+    # only the credential named is remembered (nothing about the other student)
+    assert [(e["name"], e["value"]) for e in events] == [("credential", "Cybersecurity Essentials")]
 
 
 def test_a_student_naming_their_own_id_gets_their_own_record(institution):

@@ -47,10 +47,11 @@ def test_a_conversation_alternating_between_the_two_rasa_servers_keeps_its_conte
 
 def test_a_progress_question_is_answered_across_the_two_rasa_servers(prod, token):
     a, b = prod.rasa_urls
-    who, me = sender("progress"), {"auth_token": token("S1002")}
-    assert prod.text(a, "what do i still need?", who, me).startswith("Which micro-credential should I check?")
+    # S1003 has courses in two credentials: one line each, then the name alone on the other server
+    who, me = sender("progress"), {"auth_token": token("S1003")}
+    assert prod.text(a, "what do i still need?", who, me).startswith("Your micro-credentials:\n• Disaster Readiness")
     reply = prod.text(b, "disaster readiness", who, me)
-    assert reply.startswith(PROGRESS_S1002)
+    assert reply.startswith("Disaster Readiness (graduate) for S1003: not eligible, 1 of 3 courses done.")
     assert "☐ PAD 683 — still needed" in reply
 
 

@@ -28,6 +28,7 @@ CRISIS_PATTERNS = [
     r"\b(don'?t|do not|no longer) want to (live|be alive|exist)\b", r"\bwant to die\b", r"\bbetter off dead\b",
     r"\boverdos", r"\bself[- ]harm", r"\b(guns?|shooter|bombs?|weapons?)\b", r"\b(a|mass|school) shooting\b", r"\bshoot(ing)? (up|people|at)\b",
     r"\b(going to|gonna|will|want to) (kill|shoot|hurt|stab) (him|her|them|someone|somebody|people|everyone)\b",
+    r"\b(going to|gonna|will)\b[^.?!]{0,40}\b(kill|shoot|hurt|stab) (him|her|them|someone|somebody|people|everyone)\b",
     r"\b(stalk(ing|ed|s)?|harass(ed|ing|ment)?|sexual(ly)? assault|raped?|abus(ed|ing|ive))\b",
     r"\b(threaten(ed|ing)?|threat) (me|to kill|to hurt)\b",
     r"\b(an|it'?s an?|this is an?) emergency\b(?! (readiness|management|prep|preparedness|medical|services))",
@@ -36,7 +37,7 @@ CRISIS_PATTERNS = [
     # warning signs named by crisis lines: wanting to be gone, to not wake up, a plan or a means
     r"\bbetter off (without me|if i (was|were) gone)\b", r"\b(sleep|go to sleep) and (never|not) wake up\b",
     r"\b(take|end) my (own )?life\b", r"\bno (reason|point) (to|in) (live|living|going on)\b",
-    r"\b(disappear(ed|ing)?|be gone) (for good|forever)\b", r"\bknows? where i live\b", r"\b(cutting|cut) (again|my (arms?|wrists?|legs?))\b",
+    r"\b(disappear(ed|ing)?|be gone) (for good|forever)\b", r"\bknows? where i (live|am|sleep|stay)\b", r"\b(cutting|cut) (again|my (arms?|wrists?|legs?))\b",
     r"\bjump(ing)? off (a|the|of) (\w+ )?(bridge|roof|building|garage|cliff|balcony|tower)", r"\b(don'?t|do not) want to be here anymore\b", r"\bcan'?t go on (anymore|like this|living)\b",
     r"\bwon'?t see it coming\b", r"\b(hits|hit|beats|beat|chokes|choked) me\b",
     r"\b(suicide|goodbye) (note|letter)s?\b", r"\bmake it (all )?stop (for good|forever)\b",

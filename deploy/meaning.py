@@ -33,7 +33,8 @@ from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
 from bot.resolve import find_credential_in_text
 from bot.student_ids import student_ids_in
-from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide
+from bot.meaning import (CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide,
+                         is_crisis_text)
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def few_other_words(message: Message, most: int = 3) -> bool:
 #: Words around a bare name in a follow-up ("ok, and what about data storytelling then?").
 FOLLOW_UP_FILLER = {"and", "ok", "okay", "so", "what", "about", "how", "hmm", "um", "the", "then", "also",
                     "now", "one", "that", "for", "with", "same", "question", "pls", "please", "ones", "on",
-                    "in", "of", "to", "regarding", "re"}
+                    "in", "of", "to", "regarding", "re", "thanks", "thx", "ty", "cool", "great"}
 
 
 def only_the_name(message: Message) -> bool:
@@ -133,7 +134,7 @@ def general_answer(decision: Decision, top_intent: str, text: str, t: Thresholds
 
 
 #: Intents whose answers are the same (one action answers both, by what the message names).
-SAME_ANSWER = ({"faq_available", "list_credentials"}, {"inform_credential", "credential_overview"})
+SAME_ANSWER = ({"inform_credential", "credential_overview"},)
 #: Personal intents answered in general to a visitor who isn't signed in.
 PERSONAL = ("next_steps", "badge_status", "progress_all", "can_i_do", "what_if", "cohort_query")
 #: Intents whose actions read a named student ID themselves.
@@ -244,6 +245,15 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
             decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
                               passthrough_intents=passthrough, t=self.thresholds)
+            # a credential's name ("emergency readiness", "disaster prep") is no emergency: a message
+            # naming one is a crisis only by its words
+            if decision.kind == "crisis" and "credential" in entities and not is_crisis_text(text):
+                rest = [(name, c) for name, c in ranking if name != "crisis"]
+                decision = decide(vector, rest, self.trained, self._staff_index(), self._crisis_index(), text=text,
+                                  passthrough_intents=passthrough, t=self.thresholds)
+                if decision.kind == "pass" and rest:
+                    decision = Decision("answer", intent=rest[0][0], confidence=rest[0][1], scores=decision.scores)
+                top_intent, top_conf = rest[0] if rest else ("", 0.0)
             # a credential's name and nothing else ("ok, and data storytelling?", "the data one?"): a follow-up
             if decision.kind != "crisis" and (only_the_name(message) if "credential" in entities
                                               else only_a_name_in_text(text)):

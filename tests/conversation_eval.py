@@ -35,7 +35,8 @@ CLARIFY_INTENTS = {"nlu_fallback"}
 #: Intents given the same answer: expecting one accepts the other (the list of credentials; a
 #: course's credit hours are among its facts; the stacking answer names the programs of the
 #: credential in question). What the answer must say is checked by the turn's mentions either way.
-SAME_ANSWER = [{"faq_available", "list_credentials"}, {"course_info", "credit_hours"},
+SAME_ANSWER = [{"faq_available", "list_credentials"},  # list_credentials: the blind authors' name for it
+               {"course_info", "credit_hours"},
                # the stacking answer names the programs of the credential in question
                {"faq_stacking", "credential_stacks"}]
 REFUSE_INTENTS = {"out_of_scope", "no_answer"}

@@ -148,10 +148,10 @@ def test_credit_hours_after_a_course_mean_that_course():
 
 
 def test_a_list_narrowed_by_level_and_by_word():
-    graduate, _ = run(ActionListCredentials(), tracker("what about the graduate ones?", "list_credentials"))
+    graduate, _ = run(ActionListCredentials(), tracker("what about the graduate ones?", "faq_available"))
     assert graduate[0]["text"].splitlines()[:2] == ["2 graduate micro-credentials:",
                                                      "Graduate (2): Disaster Readiness and Nonprofit Leadership."]
-    data, events = run(ActionListCredentials(), tracker("anything with data?", "list_credentials"))
+    data, events = run(ActionListCredentials(), tracker("anything with data?", "faq_available"))
     assert data[0]["text"].startswith("One micro-credential about data:\nUndergraduate (1): Data Storytelling.")
     assert slots_of(events)["credential"] == "Data Storytelling"
     plain, _ = run(ActionListCredentials(), tracker("what do you offer", "faq_available"))

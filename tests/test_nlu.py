@@ -1,7 +1,12 @@
-"""NLU on the held-out file (tests/nlu/heldout.yml), which no training example copies.
+"""NLU on the held-out files (tests/nlu/heldout.yml, and heldout_conversation.yml for the
+conversation intents of issue 11), which no training example copies.
 
 `make bench` prints the full figures (accuracy, F1, confusion matrix); here the build fails when
-intent accuracy drops below 90%.
+intent accuracy on heldout.yml drops below 90%, or below 70% on heldout_conversation.yml: its
+personal questions are parsed as a visitor's who is not signed in (no sign-in token reaches `rasa
+test nlu`), and such a visitor's "when does my badge come?" is answered by the office's general
+answer (a staff topic) by design; "how many credits is CIT 271?" is a course question with the
+same answer either way.
 """
 import json
 import re
@@ -9,9 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 MIN_ACCURACY = 0.90
+MIN_CONVERSATION_ACCURACY = 0.70
 
 
 def examples(path: Path):
@@ -36,7 +43,8 @@ def story_texts(path: Path):
 def test_held_out_examples_are_not_in_the_training_data(repo):
     """Neither the held-out file nor the test stories share a phrasing with training data."""
     training = {norm(t) for f in (repo / "data" / "nlu").glob("*.yml") for _, t in examples(f)}
-    held_out = [t for _, t in examples(repo / "tests" / "nlu" / "heldout.yml")]
+    held_out = [t for name in ("heldout.yml", "heldout_conversation.yml")
+                for _, t in examples(repo / "tests" / "nlu" / name)]
     held_out += list(story_texts(repo / "tests" / "test_stories.yml"))
     held_out += list(story_texts(repo / "tests" / "conversation_stories.yml"))
     for name in ("conversations_dev.yml", "conversations_test.yml", "conversations_final.yml"):
@@ -49,16 +57,19 @@ def test_held_out_examples_are_not_in_the_training_data(repo):
 
 def test_every_intent_is_in_the_held_out_file(repo):
     domain = yaml.safe_load((repo / "domain.yml").read_text(encoding="utf-8"))
-    labels = {intent for intent, _ in examples(repo / "tests" / "nlu" / "heldout.yml")}
+    labels = {intent for name in ("heldout.yml", "heldout_conversation.yml")
+              for intent, _ in examples(repo / "tests" / "nlu" / name)}
     assert labels == set(domain["intents"])
 
 
-def test_intent_accuracy_on_held_out_file(repo, tmp_path):
+@pytest.mark.parametrize("name, least", [("heldout.yml", MIN_ACCURACY),
+                                         ("heldout_conversation.yml", MIN_CONVERSATION_ACCURACY)])
+def test_intent_accuracy_on_held_out_file(repo, tmp_path, name, least):
     subprocess.run(
         [str(Path(sys.executable).parent / "rasa"), "test", "nlu", "--model", "models/current.tar.gz",
-         "--nlu", "tests/nlu/heldout.yml", "--out", str(tmp_path), "--no-plot"],
+         "--nlu", f"tests/nlu/{name}", "--out", str(tmp_path), "--no-plot"],
         check=True, cwd=repo, capture_output=True,
     )
     report = json.loads((tmp_path / "intent_report.json").read_text())
-    print(f"held-out intent accuracy {report['accuracy']:.3f}, weighted F1 {report['weighted avg']['f1-score']:.3f}")
-    assert report["accuracy"] >= MIN_ACCURACY
+    print(f"{name}: intent accuracy {report['accuracy']:.3f}, weighted F1 {report['weighted avg']['f1-score']:.3f}")
+    assert report["accuracy"] >= least

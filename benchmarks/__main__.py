@@ -117,10 +117,10 @@ def realworld_figures(base_url: str) -> None:
 
 def conversation_figures(base_url: str) -> None:
     """Whole conversations: the share of conversation test stories that pass (Rasa's test), and
-    right / clarified / refused / wrong per turn on the blind-written conversations, held with the
+    right / clarified / refused / wrong per turn on the judged blind-written conversations, held with the
     running bot through its REST webhook (signed-in ones with the bench's tokens)."""
     from bot.identity import issue_token
-    from conversation_eval import run, summary
+    from conversation_eval import CONVERSATIONS, run, summary
 
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([RASA, "test", "core", "--model", "models/current.tar.gz", "--stories",
@@ -131,7 +131,7 @@ def conversation_figures(base_url: str) -> None:
     print(f"conversation test stories (tests/conversation_stories.yml): {stories.get('correct')} of "
           f"{stories.get('total')} pass")
     results = run(base_url, BENCH_API_TOKEN, lambda sub, role: issue_token(sub, role, 3600, secret=BENCH_SECRET))
-    print(f"blind conversations (tests/conversations.yml): {summary(results)}")
+    print(f"blind conversations (tests/{CONVERSATIONS.name}): {summary(results)}")
 
 
 def progress_latency(base_url: str) -> None:

@@ -5,7 +5,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values, intent_name
+from actions.common import (MAX_BUTTONS, button, catalog_or_apologise, credential_asked, did_you_mean, entity_values,
+                            intent_name)
 from bot.answers import course_answer, course_list_answer, credential_answer, fits, join_words, program_index_link
 from bot.resolve import find_course_codes, find_credential_in_text, likely_credentials
 
@@ -65,12 +66,7 @@ class ActionCatalogInfo(Action):
             return [SlotSet("credential", match.credential.name), SlotSet("course", None),
                     SlotSet("last_topic", f"catalog:{aspect}")]
         if match.suggestion is not None:
-            cred = match.suggestion
-            dispatcher.utter_message(
-                text=f"Did you mean {cred.name}?",
-                buttons=[button(f"Yes, {cred.name}", intent, {"credential": cred.name})],
-            )
-            return []
+            return did_you_mean(dispatcher, match.suggestion, intent)
         names = [c.name for c in catalog.credentials]
         if len(names) <= MAX_BUTTONS and fits(names):
             question = "Which micro-credential do you mean? We offer: " + join_words(names) + "."

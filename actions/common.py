@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.catalog import Catalog, current_catalog
+from bot.catalog import Catalog, Credential, current_catalog
 from bot.resolve import Match, find_credential_in_text, resolve_credential
 from bot.errors import BotError
 
@@ -41,6 +41,16 @@ def button(title: Text, intent: Text, entities: Optional[Dict[str, Any]] = None)
     """A button whose payload triggers ``intent`` (with entities) directly, skipping NLU."""
     payload = f"/{intent}" + (json.dumps(entities) if entities else "")
     return {"title": title, "payload": payload}
+
+
+def did_you_mean(dispatcher: CollectingDispatcher, credential: Credential, intent: Text,
+                 entities: Optional[Dict[str, Any]] = None) -> List[Dict[Text, Any]]:
+    """Ask "Did you mean X?" with one button that asks ``intent`` again about it; no events."""
+    dispatcher.utter_message(
+        text=f"Did you mean {credential.name}?",
+        buttons=[button(f"Yes, {credential.name}", intent, {**(entities or {}), "credential": credential.name})],
+    )
+    return []
 
 
 def credential_asked(tracker: Tracker, catalog: Catalog, remembered: bool = True) -> Match:

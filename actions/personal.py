@@ -9,13 +9,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button, catalog_or_apologise, credential_asked, intent_name, named_credential
-from actions.progress import another_student, disclose_in_thread, identity_of, lookup_failed, say, whose_record
+from actions.common import button, catalog_or_apologise, credential_asked, did_you_mean, intent_name, named_credential
+from actions.progress import disclose_in_thread, identity_of, lookup_failed, record_question, say
 from bot.answers import credential_answer
 from bot.identity import Identity
 from bot.personal import badge_reply, eligibility_reply, next_steps_reply, overview_reply, what_if_reply
 
-SIGN_IN_FOR_MINE = "Sign in on the program's website and I can check this against your own record."
+def sign_in_to(what: str) -> str:
+    """The line telling someone not signed in what signing in would let the bot do."""
+    return f"Sign in on the program's website and I can {what}."
+
+
+SIGN_IN_FOR_MINE = sign_in_to("check this against your own record")
 
 
 class PersonalAction(Action):
@@ -30,9 +35,18 @@ class PersonalAction(Action):
     def name(self) -> Text:
         return self.action
 
+    #: For someone not signed in: this FAQ answer and a line on what signing in would add
+    #: (unset: the usual sign-in request)
+    general_answer: str = ""
+    sign_in_for: str = ""
+
     def anonymous(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
         """What to say to someone not signed in; None: the usual sign-in request."""
-        return None
+        if not self.general_answer:
+            return None
+        dispatcher.utter_message(response=self.general_answer)
+        dispatcher.utter_message(text=sign_in_to(self.sign_in_for))
+        return []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -40,18 +54,12 @@ class PersonalAction(Action):
             events = self.anonymous(dispatcher, tracker)
             if events is not None:
                 return events
-        asked = whose_record(dispatcher, tracker)
+        asked = record_question(dispatcher, tracker)
         if asked is None:  # asked to sign in, or refused: a credential named is still the one in question
             return named_credential(tracker)
-        identity, subject, catalog, text = asked
-        match = credential_asked(tracker, catalog, remembered=not another_student(identity, subject, tracker))
-        ask = {"student_id": subject} if identity.role == "advisor" else {}
+        identity, subject, catalog, text, match, ask = asked
         if match.credential is None and match.suggestion is not None:
-            dispatcher.utter_message(
-                text=f"Did you mean {match.suggestion.name}?",
-                buttons=[button(f"Yes, {match.suggestion.name}", intent_name(tracker) or self.topic,
-                                {**ask, "credential": match.suggestion.name})])
-            return []
+            return did_you_mean(dispatcher, match.suggestion, intent_name(tracker) or self.topic, ask)
         if match.credential is None and self.needs_credential:
             dispatcher.utter_message(
                 text="Which micro-credential do you mean?",
@@ -77,11 +85,7 @@ class ActionNextSteps(PersonalAction):
 
 class ActionBadgeStatus(PersonalAction):
     action, topic, answer = "action_badge_status", "badge_status", staticmethod(badge_reply)
-
-    def anonymous(self, dispatcher, tracker):
-        dispatcher.utter_message(response="utter_faq_claim_badge")
-        dispatcher.utter_message(text=SIGN_IN_FOR_MINE.replace("check this against", "tell you what's missing on"))
-        return []
+    general_answer, sign_in_for = "utter_faq_claim_badge", "tell you what's missing on your own record"
 
 
 class ActionProgressAll(PersonalAction):
@@ -106,11 +110,7 @@ class ActionCanIDo(PersonalAction):
 
 class ActionWhatIf(PersonalAction):
     action, topic, answer = "action_what_if", "what_if", staticmethod(what_if_reply)
-
-    def anonymous(self, dispatcher, tracker):
-        dispatcher.utter_message(response="utter_faq_grades")
-        dispatcher.utter_message(text=SIGN_IN_FOR_MINE.replace("check this against", "work out a what-if from"))
-        return []
+    general_answer, sign_in_for = "utter_faq_grades", "work out a what-if from your own record"
 
 
 #: FAQ intents a signed-in person often means about themself ("what's my gpa?", "badge?"):

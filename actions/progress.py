@@ -10,13 +10,14 @@ office's contact (``utter_internal_error``).
 import asyncio
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import MAX_BUTTONS, button, catalog_or_apologise, credential_asked, entity_values, named_credential
+from actions.common import (MAX_BUTTONS, button, catalog_or_apologise, credential_asked, did_you_mean, entity_values,
+                            named_credential)
 from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
 from bot.answers import fits, program_index_link, some_of
 from bot.catalog import Catalog
@@ -24,7 +25,7 @@ from bot.identity import Identity, verify_token
 from bot.personal import overview_reply
 from bot.progress import programs
 from bot.records import records_unavailable
-from bot.resolve import find_program_in_text, likely_credentials
+from bot.resolve import Match, find_program_in_text, likely_credentials
 from bot.timeouts import LOOKUP_TIMEOUT_S
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,30 @@ def whose_record(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     return None if catalog is None else (identity, subject, catalog, text)
 
 
+class RecordQuestion(NamedTuple):
+    """A question about a student's record, ready to answer (see :func:`record_question`)."""
+
+    identity: Identity
+    subject: str          # the student asked about
+    catalog: Catalog
+    text: str
+    match: Match          # the credential asked about
+    ask: Dict[str, str]   # entities a button asking again needs (an advisor's: the student)
+
+
+def record_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[RecordQuestion]:
+    """Whose record a message asks about (:func:`whose_record`) and about which credential: the
+    one named, else the one talked about last — unless an advisor now turns to another student
+    ("how is S1012 doing?" means that student's own). None after replying (sign in, refused)."""
+    asked = whose_record(dispatcher, tracker)
+    if asked is None:
+        return None
+    identity, subject, catalog, text = asked
+    match = credential_asked(tracker, catalog, remembered=not another_student(identity, subject, tracker))
+    ask = {"student_id": subject} if identity.role == "advisor" else {}
+    return RecordQuestion(identity, subject, catalog, text, match, ask)
+
+
 class ActionCheckProgress(Action):
     def name(self) -> Text:
         return "action_check_progress"
@@ -114,13 +139,10 @@ class ActionCheckProgress(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        asked = whose_record(dispatcher, tracker)
+        asked = record_question(dispatcher, tracker)
         if asked is None:  # asked to sign in, or refused: a credential named is still the one in question
             return named_credential(tracker)
-        identity, subject, catalog, text = asked
-        # an advisor turning to another student ("how is S1012 doing?") means that student's own
-        match = credential_asked(tracker, catalog, remembered=not another_student(identity, subject, tracker))
-        ask = {"student_id": subject} if identity.role == "advisor" else {}
+        identity, subject, catalog, text, match, ask = asked
         # An advisor's follow-ups ("and on cybersecurity?") mean the same student.
         remember = [SlotSet("student_id", subject)] if identity.role == "advisor" else []
         try:
@@ -134,11 +156,7 @@ class ActionCheckProgress(Action):
 
     async def _ask_which(self, dispatcher, identity: Identity, subject: str, catalog, suggestion, ask, text) -> list:
         if suggestion is not None:
-            dispatcher.utter_message(
-                text=f"Did you mean {suggestion.name}?",
-                buttons=[button(f"Yes, {suggestion.name}", "check_progress", {**ask, "credential": suggestion.name})],
-            )
-            return []
+            return did_you_mean(dispatcher, suggestion, "check_progress", ask)
         mine = await disclose_in_thread(credentials_with_attempts, identity, subject, catalog)
         if len(mine) == 1:  # "how am I doing?" with courses in one credential: that one
             say(dispatcher, await disclose_in_thread(progress_reply, identity, subject, mine[0], catalog))

@@ -15,18 +15,16 @@ import asyncio
 import datetime as dt
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.records import STUDENTS, generate, percentile  # noqa: E402
+from benchmarks.records import STUDENTS, generate, on_each_backend, percentile  # noqa: E402
 from bot.catalog import Catalog, Credential, load_catalog  # noqa: E402
 from bot.cohort import KINDS, build_summary, cohort_reply  # noqa: E402
 from bot.identity import Identity, issue_token  # noqa: E402
@@ -164,31 +162,9 @@ def _bench(backend: str, url: str, catalog: Catalog) -> None:
         get_engine.cache_clear()
 
 
-def _sqlite(catalog: Catalog) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="cohort-bench-"))
-    try:
-        _bench("sqlite", f"sqlite:///{folder / 'records.db'}", catalog)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _postgres(catalog: Catalog) -> None:
-    sys.path.insert(0, str(REPO / "tests" / "records"))
-    from pg import throwaway_postgres  # noqa: E402
-
-    with throwaway_postgres() as url:
-        _bench("postgresql", url, catalog)
-
-
 def cohort_figures() -> None:
     """Print generation and summary-build time and cohort-question p50/p95 for SQLite and PostgreSQL."""
-    catalog = load_catalog(CATALOG_FILE)
-    runs: List[Tuple[str, Callable[[Catalog], None]]] = [("sqlite", _sqlite), ("postgresql", _postgres)]
-    for backend, run in runs:
-        try:
-            run(catalog)
-        except Exception as exc:  # one backend failing must not hide the other's figures
-            print(f"cohort questions ({STUDENTS} students, {backend}): FAILED ({type(exc).__name__}: {exc})")
+    on_each_backend(_bench, load_catalog(CATALOG_FILE), "cohort questions")
 
 
 if __name__ == "__main__":

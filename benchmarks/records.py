@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, List, Tuple
 
@@ -160,28 +161,35 @@ def _bench(backend: str, url: str, catalog: Catalog) -> None:
         engine.dispose()
 
 
-def _sqlite(catalog: Catalog) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="records-bench-"))
+@contextmanager
+def _sqlite_url() -> Iterator[str]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        _bench("sqlite", f"sqlite:///{folder / 'records.db'}", catalog)
+        yield f"sqlite:///{folder / 'records.db'}"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _postgres(catalog: Catalog) -> None:
+@contextmanager
+def _postgres_url() -> Iterator[str]:
     sys.path.insert(0, str(REPO / "tests" / "records"))
     from pg import throwaway_postgres  # noqa: E402
 
     with throwaway_postgres() as url:
-        _bench("postgresql", url, catalog)
+        yield url
+
+
+def on_each_backend(bench: Callable[[str, str, Catalog], None], catalog: Catalog, what: str) -> None:
+    """Run ``bench(backend, url, catalog)`` on a fresh SQLite file and on a throwaway PostgreSQL;
+    a backend that fails prints a FAILED line for ``what`` and doesn't hide the other's figures."""
+    for backend, database in (("sqlite", _sqlite_url), ("postgresql", _postgres_url)):
+        try:
+            with database() as url:
+                bench(backend, url, catalog)
+        except Exception as exc:  # noqa: BLE001
+            print(f"{what} ({STUDENTS} students, {backend}): FAILED ({type(exc).__name__}: {exc})")
 
 
 def records_figures() -> None:
     """Print generation time and progress-lookup p50/p95 for SQLite and PostgreSQL."""
-    catalog = load_catalog(REPO / "data" / "catalog.yml")
-    runs: List[Tuple[str, Callable[[Catalog], None]]] = [("sqlite", _sqlite), ("postgresql", _postgres)]
-    for backend, run in runs:
-        try:
-            run(catalog)
-        except Exception as exc:  # one backend failing must not hide the other's figures
-            print(f"progress lookup ({STUDENTS} students, {backend}): FAILED ({type(exc).__name__}: {exc})")
+    on_each_backend(_bench, load_catalog(REPO / "data" / "catalog.yml"), "progress lookup")

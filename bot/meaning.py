@@ -135,10 +135,13 @@ def decide(
     text: str = "",
     passthrough_intents: Iterable[str] = (),
     t: Thresholds = Thresholds(),
+    crisis_by_words_only: bool = False,
 ) -> Decision:
     """Decide for one message from its vector, the classifier's ranking ``[(intent, confidence)]``
     (best first) and the example indexes. ``passthrough_intents``: intents whose meaning depends on
-    more than the words (catalog names, sign-in), kept when the classifier is sure of them."""
+    more than the words (catalog names, sign-in), kept when the classifier is sure of them.
+    ``crisis_by_words_only``: only the crisis phrases count, not the meaning or the classifier
+    (a message naming a credential such as "Emergency Readiness" shares its words with crises)."""
     top, conf = ranking[0] if ranking else ("", 0.0)
     trained_scores = trained.scores(text_vector)
     crisis_score = max([*crisis.scores(text_vector).values(), trained_scores.get("crisis", 0.0)], default=0.0)
@@ -147,11 +150,11 @@ def decide(
     diet_crisis = top == "crisis" and ((conf >= t.crisis_sure and crisis_score >= t.crisis_floor)
                                        or (conf >= t.crisis_conf and crisis_score >= t.crisis_near))
     by_words = is_crisis_text(text)
-    if by_words or crisis_score >= t.crisis or diet_crisis:
+    if by_words or (not crisis_by_words_only and (crisis_score >= t.crisis or diet_crisis)):
         return Decision("crisis", intent="crisis", confidence=max(crisis_score, conf, 1.0 if by_words else 0.0))
     if top == "crisis":  # the classifier alone said crisis, the meaning doesn't: decide without it
         rest = [(name, c) for name, c in ranking if name != "crisis"]
-        decision = decide(text_vector, rest, trained, staff, crisis, text, passthrough_intents, t)
+        decision = decide(text_vector, rest, trained, staff, crisis, text, passthrough_intents, t, crisis_by_words_only)
         if decision.kind == "pass":  # "keep the classifier's intent" would keep "crisis"
             return Decision("answer", intent=decision.intent, confidence=decision.confidence, scores=decision.scores)
         return decision

@@ -14,11 +14,11 @@ may be None (the ones the student has courses in are used). Blocking: run them i
 from __future__ import annotations
 
 import re
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from bot.advising import Reply, _always, _audit, _record
 from bot.answers import join_words
-from bot.catalog import Catalog, ChooseGroup, Credential
+from bot.catalog import Catalog, Credential
 from bot.grades import GRADE_POINTS
 from bot.identity import Identity
 from bot.progress import (EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, STATUS_LABELS, Attempt,
@@ -236,14 +236,22 @@ def grades_in(text: str) -> List[str]:
     return ["F"] if _FAIL_RE.search(text) else []
 
 
-def _targets(catalog: Catalog, report: ProgressReport, named: Sequence[str], text: str,
+_NUMBER_RE = re.compile(r"(?<![\d.])(\d{3})(?![\d.])")
+
+
+def _by_number(catalog: Catalog, text: str) -> Set[str]:
+    """The catalog's courses a message names by number only ("a B in 682")."""
+    numbers = set(_NUMBER_RE.findall(text or ""))
+    return {code for code in catalog.courses if code.split()[-1] in numbers}
+
+
+def _targets(catalog: Catalog, report: ProgressReport, named: Sequence[str], by_number: Set[str],
              attempts: Sequence[Attempt]) -> List[str]:
-    """The course(s) the what-if is about: those named (a code, or only its number: "a B in 682"),
+    """The course(s) the what-if is about: those named (a code, or only its number: ``by_number``),
     else the ones in progress or incomplete, else the one course left."""
     codes = report.credential.course_codes
     said = [c for c in named if c in codes]
-    numbers = set(re.findall(r"(?<![\d.])(\d{3})(?![\d.])", text or ""))
-    said += [c for c in codes if c not in said and c.split()[-1] in numbers]
+    said += [c for c in codes if c not in said and c in by_number]
     if said:
         return said
     going = [p.course for p in report.in_progress]
@@ -262,11 +270,10 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
     """A hypothetical grade in a course worked out by the same rules, said plainly to be one."""
     grades = grades_in(text)
     named = find_course_codes([text], catalog)
-
-    numbers = set(re.findall(r"(?<![\d.])(\d{3})(?![\d.])", text or ""))
+    by_number = _by_number(catalog, text)
+    meant = set(named) | by_number  # the courses the message names
     asked_for = credential
-    if asked_for is not None and (named or numbers) and not any(
-            c in named or c.split()[-1] in numbers for c in asked_for.course_codes):
+    if asked_for is not None and (named or _NUMBER_RE.search(text or "")) and not meant & set(asked_for.course_codes):
         asked_for = None  # a course of another credential than the one talked about: that one's
 
     def render(record: StudentRecord) -> str:
@@ -278,13 +285,12 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
         else:
             everything = _reports(catalog, record)
             reports = [r for r in everything if r.status in (IN_PROGRESS, NOT_STARTED)]
-            about = [r for r in everything if any(c in named or c.split()[-1] in numbers
-                                                  for c in r.credential.course_codes)]
+            about = [r for r in everything if meant & set(r.credential.course_codes)]
             reports = about or reports  # the credential of the course named, whatever its status
         if not reports:
             return "I found no credential in progress to try that on — name one, e.g. \"what if I get a B in Data Storytelling's last course?\""
         report = reports[0]
-        targets = _targets(catalog, report, named, text, record.attempts)
+        targets = _targets(catalog, report, named, by_number, record.attempts)
         if not targets:
             return (f"Which course of {report.credential.name} do you mean? Name it, e.g. \"what if I get a "
                     f"{grades[0]} in {report.credential.course_codes[-1]}?\"")

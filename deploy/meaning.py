@@ -33,8 +33,7 @@ from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
 from bot.resolve import find_credential_in_text
 from bot.student_ids import student_ids_in
-from bot.meaning import (CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide,
-                         is_crisis_text)
+from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
@@ -73,12 +72,20 @@ def catalog_intent(ranking: List[Tuple[str, float]], bare: bool, only_name: bool
     return "credential_overview" if bare else None
 
 
+def _without_credential_names(message: Message) -> str:
+    """The message's text with the credential names its entities mark cut out (the last first,
+    so the earlier ones' offsets still hold)."""
+    text = message.get(TEXT) or ""
+    spans = [(e["start"], e["end"]) for e in message.get("entities") or []
+             if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def few_other_words(message: Message, most: int = 3) -> bool:
     """Whether the message is little more than the credential's name ("tell me about X")."""
-    text = message.get(TEXT) or ""
-    for e in message.get("entities") or []:
-        if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None:
-            text = text[:e["start"]] + " " + text[e["end"]:]
+    text = _without_credential_names(message)
     return len([w for w in text.replace("?", " ").split() if w.strip(".,!'")]) <= most
 
 
@@ -90,10 +97,7 @@ FOLLOW_UP_FILLER = {"and", "ok", "okay", "so", "what", "about", "how", "hmm", "u
 
 def only_the_name(message: Message) -> bool:
     """Whether the message is a credential's name and follow-up filler only ("and data storytelling?")."""
-    text = message.get(TEXT) or ""
-    for e in message.get("entities") or []:
-        if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None:
-            text = text[:e["start"]] + " " + text[e["end"]:]
+    text = _without_credential_names(message)
     words = [w.strip(".,!?'\"").lower() for w in text.replace("?", " ").replace(",", " ").split()]
     return all(w in FOLLOW_UP_FILLER for w in words if w)
 
@@ -243,17 +247,13 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             signed_in = bool((message.get("metadata") or {}).get("auth_token"))
             passthrough = {name for name, _ in ranking if not _worded(name) and (signed_in or name not in PERSONAL)}
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
-            decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
-                              passthrough_intents=passthrough, t=self.thresholds)
             # a credential's name ("emergency readiness", "disaster prep") is no emergency: a message
             # naming one is a crisis only by its words
-            if decision.kind == "crisis" and "credential" in entities and not is_crisis_text(text):
-                rest = [(name, c) for name, c in ranking if name != "crisis"]
-                decision = decide(vector, rest, self.trained, self._staff_index(), self._crisis_index(), text=text,
-                                  passthrough_intents=passthrough, t=self.thresholds)
-                if decision.kind == "pass" and rest:
-                    decision = Decision("answer", intent=rest[0][0], confidence=rest[0][1], scores=decision.scores)
-                top_intent, top_conf = rest[0] if rest else ("", 0.0)
+            decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
+                              passthrough_intents=passthrough, t=self.thresholds,
+                              crisis_by_words_only="credential" in entities)
+            if decision.kind != "crisis" and top_intent == "crisis":  # the classifier's guess was overruled
+                top_intent, top_conf = next(((n, c) for n, c in ranking if n != "crisis"), ("", 0.0))
             # a credential's name and nothing else ("ok, and data storytelling?", "the data one?"): a follow-up
             if decision.kind != "crisis" and (only_the_name(message) if "credential" in entities
                                               else only_a_name_in_text(text)):

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from test_actions_progress import tracker as a_tracker
 from sqlalchemy import select, text
 
 from actions.cohort import ActionCohort
@@ -341,9 +342,7 @@ def token(sub: str, role: str = "advisor") -> str:
 
 def tracker(text: str, auth: Optional[str], entities: Optional[List[Dict[str, Any]]] = None,
             slots: Optional[dict] = None) -> Tracker:
-    latest = {"text": text, "intent": {"name": "cohort_query", "confidence": 0.95}, "entities": entities or [],
-              "metadata": {"auth_token": auth} if auth is not None else {}}
-    return Tracker("advisor-web", slots or {}, latest, [], False, None, {}, "action_listen")
+    return a_tracker(text, "cohort_query", auth, entities, slots)
 
 
 def run(t: Tracker):

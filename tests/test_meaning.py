@@ -167,3 +167,15 @@ def test_a_sure_classifier_alone_is_not_a_crisis_when_the_meaning_is_nothing_lik
     assert d.kind != "crisis" and d.intent != "crisis"
     # with a meaning somewhat like a crisis, the sure classifier still wins
     assert run(unit(1, 0, 0, 0.9), [("crisis", 0.84), ("faq_fees", 0.1)]).kind == "crisis"
+
+
+def test_a_message_naming_a_credential_is_a_crisis_only_by_its_words():
+    """"show me all students who earned emergency readiness" once got the crisis reply."""
+    d = run_named(unit(0, 0, 0, 1), [("crisis", 0.9), ("faq_fees", 0.05)], "who earned emergency readiness")
+    assert d.kind != "crisis" and d.intent != "crisis"
+    assert run_named(unit(0, 0, 0, 1), [("crisis", 0.9)], "i want to end my life, and emergency readiness").kind == "crisis"
+
+
+def run_named(vector, ranking, text):
+    return decide(vector, ranking, TRAINED, STAFF, CRISES, text=text, passthrough_intents={"greet"},
+                  crisis_by_words_only=True)

@@ -18,6 +18,7 @@ from bot.identity import issue_token, verify_token
 from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
 from bot.student_ids import student_ids_in
+from test_actions_progress import tracker as a_tracker
 
 SECRET = "test-secret-" + "i" * 40
 
@@ -115,9 +116,7 @@ def token(sub: str, role: str = "student") -> str:
 
 def tracker(text: str, auth: str, slots: Optional[dict] = None,
             entities: Optional[List[Dict[str, Any]]] = None) -> Tracker:
-    latest = {"text": text, "intent": {"name": "check_progress", "confidence": 0.95}, "entities": entities or [],
-              "metadata": {"auth_token": auth}}
-    return Tracker("web-visitor", slots or {}, latest, [], False, None, {}, "action_listen")
+    return a_tracker(text, "check_progress", auth, entities, slots)
 
 
 def run(t: Tracker):

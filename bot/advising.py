@@ -14,7 +14,8 @@ from bot.catalog import DEFAULT_STUDENT_ID_PATTERN, Catalog, Credential, current
 from bot.errors import BotError
 from bot.identity import Identity, Verification
 from bot.progress import check_progress, progress_card, render_report, render_stacking, stacking_report
-from bot.records import StudentRecord, fetch_student, session_scope, write_audit
+from bot.models import StudentRecord
+from bot.records import fetch_student, session_scope, write_audit
 from bot.sis import fetch_student_from_sis, sis_configured
 from bot.student_ids import same_student, student_ids_in
 

@@ -61,7 +61,8 @@ from sqlalchemy.orm import Session
 from bot.advising import SIGN_IN, Abandoned, Reply
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.identity import Identity, Verification
-from bot.progress import EARNED, IN_PROGRESS, Attempt, ProgressReport, Student, check_progress
+from bot.models import Attempt, Student
+from bot.progress import EARNED, IN_PROGRESS, ProgressReport, check_progress
 from bot.records import (AttemptRow, CohortProgressRow, CohortSummaryRow, RecordsVersionRow, StudentRow,
                          bump_records_version, get_engine, records_version, session_scope, term_from_key,
                          write_audit)

@@ -21,9 +21,9 @@ from bot.answers import join_words
 from bot.catalog import Catalog, Credential
 from bot.grades import GRADE_POINTS
 from bot.identity import Identity
-from bot.progress import (EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, STATUS_LABELS, Attempt,
+from bot.models import Attempt, StudentRecord
+from bot.progress import (EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, STATUS_LABELS,
                           ProgressReport, check_progress, checklist, current_term)
-from bot.records import StudentRecord
 from bot.resolve import find_course_codes
 
 #: A personal answer that would list more credentials than this names the first few.

@@ -37,53 +37,6 @@ STATUS_LABELS = {
 
 
 @dataclass(frozen=True)
-class Student:
-    """A student as the progress rules see them."""
-
-    student_id: str
-    name: str = ""
-    email: str = ""
-    has_bachelors: bool = False
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One course attempt from the student's record.
-
-    Args:
-        grade: a letter grade, ``W``, ``I``, ``IP`` or empty (in progress).
-        credit_hours: None means the catalog's value.
-        institution: empty for the home institution, else the other school (transfer credit).
-    """
-
-    course: str
-    term: Term
-    grade: str = ""
-    credit_hours: Optional[float] = None
-    institution: str = ""
-
-    @property
-    def grade_code(self) -> str:
-        return self.grade.strip().upper()
-
-    @property
-    def is_transfer(self) -> bool:
-        return bool(self.institution.strip())
-
-    @property
-    def is_final(self) -> bool:
-        return self.grade_code in GRADE_POINTS
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.grade_code in IN_PROGRESS_GRADES
-
-    @property
-    def points(self) -> float:
-        return GRADE_POINTS[self.grade_code]
-
-
-@dataclass(frozen=True)
 class CompletedCourse:
     course: str
     term: Term

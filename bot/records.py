@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Mapped, Session, declarative_base
 
 from bot.errors import RecordsUnavailableError
-from bot.progress import Attempt, Student
+from bot.models import Attempt, Student, StudentRecord
 from bot.terms import Term
 from bot.timeouts import STATEMENT_TIMEOUT_MS
 
@@ -232,14 +232,6 @@ def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-@dataclass(frozen=True)
-class StudentRecord:
-    """A student and their attempts, detached from the database."""
-
-    student: Student
-    attempts: List[Attempt]
 
 
 def fetch_student(session: Session, student_id: str) -> Optional[StudentRecord]:

@@ -35,15 +35,14 @@ The HTTP client (one module-level :class:`requests.Session`):
 - ``RECORDS_TOKEN``, when set, is sent as ``Authorization: Bearer <token>``.
 
 Writing an adapter for another SIS. An adapter turns a student ID into a URL and the decoded JSON
-answer into a :class:`~bot.records.StudentRecord`; the client does the HTTP, retries, 404 and
+answer into a :class:`~bot.models.StudentRecord`; the client does the HTTP, retries, 404 and
 errors. Subclass :class:`JsonAdapter` (it knows ``RECORDS_URL`` and ``RECORDS_TOKEN``) and override
 what differs, usually :meth:`~JsonAdapter.parse`, reusing :meth:`~JsonAdapter.attempt` to apply the
 same checks as the CSV import::
 
     # myschool/sis.py
     from bot.sis import JsonAdapter, Invalid
-    from bot.progress import Student
-    from bot.records import StudentRecord
+    from bot.models import Student, StudentRecord
 
     class BannerAdapter(JsonAdapter):
         def parse(self, payload):
@@ -80,8 +79,7 @@ from urllib3.util.retry import Retry
 from bot.catalog import normalise_course_code
 from bot.errors import ConfigError, RecordsUnavailableError
 from bot.grades import is_known_grade
-from bot.progress import Attempt, Student
-from bot.records import StudentRecord
+from bot.models import Attempt, Student, StudentRecord
 from bot.terms import parse_term
 
 logger = logging.getLogger(__name__)

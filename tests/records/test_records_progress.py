@@ -14,7 +14,8 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.errors import UnknownCredentialError, UnknownProgramError
-from bot.progress import (Attempt, Student, check_progress, current_term, find_credential,
+from bot.models import Attempt, Student
+from bot.progress import (check_progress, current_term, find_credential,
                           find_program, progress_card, render_report, stacking_report)
 from bot.terms import parse_term
 

@@ -23,9 +23,8 @@ from bot.answers import fits, program_index_link, some_of
 from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
 from bot.personal import overview_reply
-from bot.progress import programs
 from bot.records import records_unavailable
-from bot.resolve import Match, find_program_in_text, likely_credentials
+from bot.resolve import Match, find_program_in_text, likely_credentials, programs
 from bot.timeouts import LOOKUP_TIMEOUT_S
 
 logger = logging.getLogger(__name__)

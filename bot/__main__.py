@@ -66,7 +66,9 @@ def _cmd_import(args: argparse.Namespace) -> None:
 
 def _cmd_progress(args: argparse.Namespace) -> None:
     from bot.catalog import load_catalog
-    from bot.progress import check_progress, find_credential, render_report
+    from bot.progress import check_progress
+    from bot.resolve import find_credential
+    from bot.wording import render_report
     from bot.records import fetch_student, session_scope, write_audit
 
     catalog = load_catalog()

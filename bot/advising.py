@@ -13,7 +13,9 @@ from typing import Any, Callable, Dict, List, Optional
 from bot.catalog import DEFAULT_STUDENT_ID_PATTERN, Catalog, Credential, current_catalog
 from bot.errors import BotError
 from bot.identity import Identity, Verification
-from bot.progress import check_progress, progress_card, render_report, render_stacking, stacking_report
+from bot.progress import check_progress
+from bot.stacking import stacking_report
+from bot.wording import progress_card, render_report, render_stacking
 from bot.models import StudentRecord
 from bot.records import fetch_student, session_scope, write_audit
 from bot.sis import fetch_student_from_sis, sis_configured
@@ -136,7 +138,7 @@ def _disclose(identity: Identity, student_id: str, action: str, credential_id: O
 def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog,
                    still_wanted: Callable[[], bool] = _always) -> Reply:
     """The student's progress on ``credential`` as a chat checklist, with the widget's progress
-    card (``{"progress_card": ...}``, :func:`~bot.progress.progress_card`); audited."""
+    card (``{"progress_card": ...}``, :func:`~bot.wording.progress_card`); audited."""
     record = _record(identity, student_id)
     if isinstance(record, Reply):
         return record

@@ -59,10 +59,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.advising import SIGN_IN, Abandoned, Reply
+from bot.answers import join_words
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.identity import Identity, Verification
-from bot.models import Attempt, Student
-from bot.progress import EARNED, IN_PROGRESS, ProgressReport, check_progress
+from bot.models import EARNED, IN_PROGRESS, Attempt, Student
+from bot.progress import ProgressReport, check_progress
 from bot.records import (AttemptRow, CohortProgressRow, CohortSummaryRow, RecordsVersionRow, StudentRow,
                          bump_records_version, get_engine, records_version, session_scope, term_from_key,
                          write_audit)
@@ -197,11 +198,6 @@ def courses_left(credential: Credential, report: ProgressReport) -> int:
     return left
 
 
-def _join(items: Sequence[str], word: str = "or") -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
-
-
 def needs(credential: Credential, report: ProgressReport) -> str:
     """What is left, in a few words: ``needs STA 205``, ``needs JOU 310 (in progress)``,
     ``needs one of INF 286, JOU 310 or ART 265``."""
@@ -222,7 +218,7 @@ def needs(credential: Credential, report: ProgressReport) -> str:
             parts.extend(f"{o} (in progress)" for o in busy[:left])
             continue
         shown = open_options if len(open_options) <= 3 else open_options[:3] + [f"{len(open_options) - 3} others"]
-        parts.append(f"{'one' if left == 1 else left} of {_join(shown)}")
+        parts.append(f"{'one' if left == 1 else left} of {join_words(shown, 'or')}")
     return "needs " + "; ".join(parts) if parts else "all courses done"
 
 

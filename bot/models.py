@@ -67,3 +67,10 @@ class StudentRecord:
 
     student: Student
     attempts: List[Attempt]
+
+
+#: The statuses of a credential for a student (rule 6 of DESIGN.md).
+EARNED = "earned"
+IN_PROGRESS = "in_progress"
+NOT_STARTED = "not_started"
+NOT_ELIGIBLE = "not_eligible"

@@ -21,9 +21,10 @@ from bot.answers import join_words
 from bot.catalog import Catalog, Credential
 from bot.grades import GRADE_POINTS
 from bot.identity import Identity
-from bot.models import Attempt, StudentRecord
-from bot.progress import (EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, STATUS_LABELS,
-                          ProgressReport, check_progress, checklist, current_term)
+from bot.models import EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, Attempt, StudentRecord
+from bot.progress import ProgressReport, check_progress
+from bot.terms import current_term
+from bot.wording import STATUS_LABELS, checklist
 from bot.resolve import find_course_codes
 
 #: A personal answer that would list more credentials than this names the first few.

@@ -1,4 +1,5 @@
-"""Map what a user typed to the catalog: credential names (aliases, typos) and course codes.
+"""Map what a user typed to the catalog: credential names (aliases, typos), course codes, levels
+and programs (:func:`find_credential` and :func:`find_program` raise when nothing matches).
 
 The entity extractor returns text as written ("disaster prep", "pad681"); these helpers turn it
 into catalog ids: normalise case and spacing, then aliases, then a close match offered as a
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional
 
 from bot.catalog import Catalog, Credential, name_key, normalise_course_code
+from bot.errors import UnknownCredentialError, UnknownProgramError
 
 LEVEL_WORDS = {
     "undergraduate": ["undergraduate", "undergrad", "under graduate", "bachelor level"],
@@ -234,3 +236,42 @@ def find_program_in_text(text: str, programs: List[str]) -> Optional[str]:
         if score > best_score:
             best, best_score = program, score
     return best if best_score >= 0.5 else None
+
+
+# ---- strict lookups (the command line, the stacking rules): a name or an error ------------------
+
+def find_credential(catalog: Catalog, text: str) -> Credential:
+    """The credential whose id, name or alias matches ``text`` (case and spacing ignored).
+
+    Raises:
+        UnknownCredentialError: nothing matches; the message suggests a close name if any.
+    """
+    match = resolve_credential(text, catalog)
+    if match.credential is not None:
+        return match.credential
+    hint = f"; did you mean '{match.suggestion.name}'?" if match.suggestion else ""
+    names = ", ".join(c.id for c in catalog.credentials)
+    raise UnknownCredentialError(f"unknown credential '{text}'{hint} (known: {names})")
+
+
+def programs(catalog: Catalog) -> List[str]:
+    """Every certificate or degree named in some credential's ``stacks_into``, in catalog order."""
+    return list(dict.fromkeys(p for c in catalog.credentials for p in c.stacks_into))
+
+
+def find_program(catalog: Catalog, text: str) -> str:
+    """The ``stacks_into`` program matching ``text`` (case-insensitive, close matches accepted).
+
+    Raises:
+        UnknownProgramError: nothing matches.
+    """
+    by_key = {_key(p): p for p in programs(catalog)}
+    wanted = _key(text)
+    if wanted in by_key:
+        return by_key[wanted]
+    close = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=0.8)
+    if close:
+        return by_key[close[0]]
+    raise UnknownProgramError(
+        f"no micro-credential stacks into '{text}' (known: {'; '.join(programs(catalog))})"
+    )

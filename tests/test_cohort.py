@@ -26,7 +26,8 @@ from bot.cohort import (COHORT, COUNT, EARNED_KIND, FOR_ADVISORS, MAX_CHARS, NO_
                         summary_current)
 from bot.identity import Identity, Rejected, issue_token
 from bot.importer import import_records
-from bot.progress import EARNED, IN_PROGRESS, check_progress
+from bot.models import EARNED, IN_PROGRESS
+from bot.progress import check_progress
 from bot.records import AuditEntry, CohortProgressRow, fetch_student, get_engine, session_scope
 
 SECRET = "test-secret-" + "c" * 40

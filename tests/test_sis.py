@@ -21,7 +21,7 @@ from bot.advising import progress_reply
 from bot.errors import BotError, ConfigError, RecordsUnavailableError
 from bot.identity import issue_token, verify_token
 from bot.models import Attempt, Student, StudentRecord
-from bot.progress import find_credential
+from bot.resolve import find_credential
 from bot.records import AuditEntry, get_engine, session_scope
 from bot.sis import JsonAdapter, fetch_student_from_sis, load_adapter
 from bot.terms import Term

@@ -16,7 +16,8 @@ from bot.catalog import Catalog
 from bot.cohort import COUNT, EARNED_KIND, ONE_AWAY, build_summary, catalog_key, cohort_reply, courses_left, summary_current
 from bot.identity import Identity
 from bot.importer import import_records
-from bot.progress import EARNED, IN_PROGRESS, check_progress
+from bot.models import EARNED, IN_PROGRESS
+from bot.progress import check_progress
 from bot.records import AuditEntry, CohortProgressRow, fetch_student, session_scope
 
 import benchmarks.records as bench

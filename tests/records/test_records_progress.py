@@ -15,9 +15,11 @@ import pytest
 from bot.catalog import Catalog
 from bot.errors import UnknownCredentialError, UnknownProgramError
 from bot.models import Attempt, Student
-from bot.progress import (check_progress, current_term, find_credential,
-                          find_program, progress_card, render_report, stacking_report)
-from bot.terms import parse_term
+from bot.progress import check_progress
+from bot.resolve import find_credential, find_program
+from bot.stacking import stacking_report
+from bot.terms import current_term, parse_term
+from bot.wording import progress_card, render_report
 
 DR, NL, DS, CS = "disaster-readiness", "nonprofit-leadership", "data-storytelling", "cybersecurity-essentials"
 

@@ -69,7 +69,7 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(
-            text="Sorry, I'm not sure I understood. Did you mean one of these? (Or rephrase your question.)",
+            response="utter_clarify",
             buttons=likely_buttons(tracker.latest_message),
         )
         # a credential the unclear message names is still the one in question ("is it grad?" next)

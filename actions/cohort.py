@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import catalog_or_apologise, credential_asked, entity_values
 from actions.progress import disclose_in_thread, identity_of, lookup_failed, say
-from bot.advising import Reply
+from bot.advising import respond
 from bot.catalog import Catalog, Credential
 from bot.cohort import WHICH, classify, cohort_refusal, cohort_reply, means_any_credential, question
 from bot.resolve import Match, find_credential_in_text
@@ -57,12 +57,12 @@ class ActionCohort(Action):
             kind = topic.split(":", 1)[1]
         example = catalog.credentials[0]
         if kind is None:
-            say(dispatcher, Reply(WHICH.format(example=example.name)))
+            say(dispatcher, respond(WHICH, example=example.name))
             return []
         match = _credential(tracker, catalog, text)
         if match.credential is None and match.suggestion is not None:
             dispatcher.utter_message(
-                text=f"Did you mean {match.suggestion.name}?",
+                response="utter_did_you_mean", name=match.suggestion.name,
                 buttons=[{"title": f"Yes, {match.suggestion.name}", "payload": question(kind, match.suggestion)}],
             )
             return []

@@ -13,19 +13,19 @@ from bot.errors import BotError
 
 logger = logging.getLogger(__name__)
 
-SORRY = "Sorry, I can't answer that right now. Please try again in a moment."
 #: At most this many buttons in one message: a longer choice offers the likeliest ones and
 #: says how to narrow it (type a name, or look in the Program Index).
 MAX_BUTTONS = 8
 
 
 def catalog_or_apologise(dispatcher: CollectingDispatcher) -> Optional[Catalog]:
-    """The current catalog, or None after telling the user something went wrong."""
+    """The current catalog, or None after telling the user something went wrong on our side
+    (an unreadable catalog is a fault of ours, not an outage: trying again won't help)."""
     try:
         return current_catalog()
     except BotError as exc:
         logger.error("catalog unavailable: %s", exc)
-        dispatcher.utter_message(text=SORRY)
+        dispatcher.utter_message(response="utter_internal_error")
         return None
 
 
@@ -47,7 +47,7 @@ def did_you_mean(dispatcher: CollectingDispatcher, credential: Credential, inten
                  entities: Optional[Dict[str, Any]] = None) -> List[Dict[Text, Any]]:
     """Ask "Did you mean X?" with one button that asks ``intent`` again about it; no events."""
     dispatcher.utter_message(
-        text=f"Did you mean {credential.name}?",
+        response="utter_did_you_mean", name=credential.name,
         buttons=[button(f"Yes, {credential.name}", intent, {**(entities or {}), "credential": credential.name})],
     )
     return []

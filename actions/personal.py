@@ -15,14 +15,6 @@ from bot.answers import credential_answer
 from bot.identity import Identity
 from bot.personal import badge_reply, eligibility_reply, next_steps_reply, overview_reply, what_if_reply
 
-def sign_in_to(what: str) -> str:
-    """The line telling someone not signed in what signing in would let the bot do."""
-    return f"Sign in on the program's website and I can {what}."
-
-
-SIGN_IN_FOR_MINE = sign_in_to("check this against your own record")
-
-
 class PersonalAction(Action):
     """Answer from the record of the student asked about; ``credential`` from the message or the
     one talked about last (None when the question is about all of them)."""
@@ -35,8 +27,8 @@ class PersonalAction(Action):
     def name(self) -> Text:
         return self.action
 
-    #: For someone not signed in: this FAQ answer and a line on what signing in would add
-    #: (unset: the usual sign-in request)
+    #: For someone not signed in: this FAQ answer and the domain.yml line on what signing in
+    #: would add (unset: the usual sign-in request)
     general_answer: str = ""
     sign_in_for: str = ""
 
@@ -45,7 +37,7 @@ class PersonalAction(Action):
         if not self.general_answer:
             return None
         dispatcher.utter_message(response=self.general_answer)
-        dispatcher.utter_message(text=sign_in_to(self.sign_in_for))
+        dispatcher.utter_message(response=self.sign_in_for)
         return []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -85,7 +77,7 @@ class ActionNextSteps(PersonalAction):
 
 class ActionBadgeStatus(PersonalAction):
     action, topic, answer = "action_badge_status", "badge_status", staticmethod(badge_reply)
-    general_answer, sign_in_for = "utter_faq_claim_badge", "tell you what's missing on your own record"
+    general_answer, sign_in_for = "utter_faq_claim_badge", "utter_sign_in_for_badge"
 
 
 class ActionProgressAll(PersonalAction):
@@ -104,13 +96,14 @@ class ActionCanIDo(PersonalAction):
         if match.credential is None:
             dispatcher.utter_message(response="utter_faq_eligibility")
             return []
-        dispatcher.utter_message(text=credential_answer(catalog, match.credential, "level") + " " + SIGN_IN_FOR_MINE)
+        dispatcher.utter_message(text=credential_answer(catalog, match.credential, "level"))
+        dispatcher.utter_message(response="utter_sign_in_for_mine")
         return [SlotSet("credential", match.credential.name), SlotSet("last_topic", "catalog:level")]
 
 
 class ActionWhatIf(PersonalAction):
     action, topic, answer = "action_what_if", "what_if", staticmethod(what_if_reply)
-    general_answer, sign_in_for = "utter_faq_grades", "work out a what-if from your own record"
+    general_answer, sign_in_for = "utter_faq_grades", "utter_sign_in_for_what_if"
 
 
 #: FAQ intents a signed-in person often means about themself ("what's my gpa?", "badge?"):

@@ -29,8 +29,8 @@ from bot.timeouts import LOOKUP_TIMEOUT_S
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE = "Sorry, I can't look up records right now. Please try again in a few minutes."
-#: domain.yml's reply to a failure that is our fault (a bug, a bad setting), not an outage.
+#: domain.yml's two apologies: the records can't be read right now; a fault of ours (a bug, a bad setting).
+UNAVAILABLE = "utter_action_unavailable"
 INTERNAL_ERROR = "utter_internal_error"
 
 
@@ -59,9 +59,12 @@ async def disclose_in_thread(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    """Send a reply: its text (with buttons), and its custom payload (the widget's progress
-    card) as a separate message that channels without a widget ignore."""
-    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+    """Send a reply: its text or domain.yml response (with buttons), and its custom payload (the
+    widget's progress card) as a separate message that channels without a widget ignore."""
+    if reply.response:
+        dispatcher.utter_message(response=reply.response, buttons=reply.buttons or None, **reply.values)
+    else:
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
     if reply.custom:
         dispatcher.utter_message(json_message=reply.custom)
 
@@ -80,7 +83,7 @@ def lookup_failed(dispatcher: CollectingDispatcher, what: str, exc: BaseExceptio
     record), and the user told that something went wrong, with the office's contact."""
     if unavailable(exc):
         logger.error("%s lookup failed, records unavailable: %s", what, type(exc).__name__)
-        dispatcher.utter_message(text=UNAVAILABLE)
+        dispatcher.utter_message(response=UNAVAILABLE)
     else:
         logger.exception("%s lookup failed", what)
         dispatcher.utter_message(response=INTERNAL_ERROR)
@@ -162,9 +165,8 @@ class ActionCheckProgress(Action):
             return [SlotSet("credential", mine[0].name), SlotSet("last_topic", "progress")]
         if len(mine) > 1:  # courses in several: one line each, and a button for each one's details
             reply = await disclose_in_thread(overview_reply, identity, subject, catalog, None, text)
-            dispatcher.utter_message(
-                text=reply.text,
-                buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in mine[:MAX_BUTTONS]])
+            reply.buttons = [button(c.name, "check_progress", {**ask, "credential": c.name}) for c in mine[:MAX_BUTTONS]]
+            say(dispatcher, reply)
             return [SlotSet("last_topic", "progress")]
         who = "You have" if identity.role == "student" else f"{subject} has"
         hint = f" {who} courses in {some_of([c.name for c in mine], 'micro-credentials')}." if mine else ""

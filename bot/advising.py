@@ -1,9 +1,11 @@
-"""Personal lookups for chat: who may see which record, and the replies, with every disclosure
-written to the audit log. Identity comes only from a verified token (see :mod:`bot.identity`).
+"""Personal lookups for chat: who may see which record (:func:`may_see`, the one rule), the
+record itself, and the replies, with every disclosure written to the audit log. Identity comes
+only from a verified token (see :mod:`bot.identity`).
 
 Records come from the database, or from the student information system when ``RECORDS_URL`` is
 set (:mod:`bot.sis`); the audit log is always in the database. These functions block on the
-database or the SIS; async callers run them in a thread with a time limit.
+database or the SIS; async callers run them in a thread with a time limit. Fixed replies (sign in
+first, not yours, not found) are ``domain.yml`` responses (:func:`respond`).
 """
 from __future__ import annotations
 
@@ -13,26 +15,47 @@ from typing import Any, Callable, Dict, List, Optional
 from bot.catalog import DEFAULT_STUDENT_ID_PATTERN, Catalog, Credential, current_catalog
 from bot.errors import BotError
 from bot.identity import Identity, Verification
-from bot.progress import check_progress
-from bot.stacking import stacking_report
-from bot.wording import progress_card, render_report, render_stacking
 from bot.models import StudentRecord
+from bot.progress import check_progress
 from bot.records import fetch_student, session_scope, write_audit
 from bot.sis import fetch_student_from_sis, sis_configured
+from bot.stacking import stacking_report
 from bot.student_ids import same_student, student_ids_in
-
-SIGN_IN = "Please sign in on the program's website first, then ask me again — I can only look up records for signed-in users."
-NOT_YOURS = "I can only show you your own records. If you need someone else's, an advisor can help."
+from bot.wording import progress_card, render_report, render_stacking
 
 
 @dataclass
 class Reply:
-    text: str
+    """What to answer: ``text`` built from a record, or ``response``, a ``domain.yml`` response
+    filled with ``values`` when it is sent (fixed sentences live there, not in code)."""
+
+    text: str = ""
     buttons: List[Dict[str, str]] = field(default_factory=list)
     #: A custom payload sent next to the text (the website widget's progress card).
     custom: Optional[Dict[str, Any]] = None
     #: The one credential the reply is about, if any (follow-ups then mean it).
     about: Optional[str] = None
+    response: Optional[str] = None
+    values: Dict[str, Any] = field(default_factory=dict)
+
+
+def respond(response: str, **values: Any) -> Reply:
+    """The ``domain.yml`` response ``response``, its ``{placeholders}`` filled from ``values``."""
+    return Reply(response=response, values=values)
+
+
+SIGN_IN = "utter_sign_in"
+NOT_YOURS = "utter_not_yours"
+
+
+def may_see(identity: Verification, student_id: str) -> bool:
+    """The one rule of who may see which record: an advisor anyone's, a student only their own
+    (IDs compared as :func:`bot.student_ids.same_student` does), nobody else anything."""
+    if not isinstance(identity, Identity):
+        return False
+    if identity.role == "advisor":
+        return True
+    return identity.role == "student" and same_student(student_id, identity.sub)
 
 
 def subject_of(identity: Verification, text: str, remembered: Optional[str] = None,
@@ -41,12 +64,12 @@ def subject_of(identity: Verification, text: str, remembered: Optional[str] = No
 
     IDs are found in ``text`` in the institution's format (``institution.student_id_pattern``
     of ``catalog``, default the current catalog; see :mod:`bot.student_ids`). A student always
-    means themself; naming any other ID is refused without looking it up, in the same words
-    whether or not that ID exists. An advisor names the student (``progress of S1004 on ...``),
-    or means the one asked about last (``remembered``).
+    means themself; naming an ID they may not see (:func:`may_see`) is refused without looking
+    it up, in the same words whether or not that ID exists. An advisor names the student
+    (``progress of S1004 on ...``), or means the one asked about last (``remembered``).
     """
     if not isinstance(identity, Identity):
-        return Reply(SIGN_IN)
+        return respond(SIGN_IN)
     if catalog is None:
         try:
             catalog = current_catalog()
@@ -58,17 +81,19 @@ def subject_of(identity: Verification, text: str, remembered: Optional[str] = No
             return remembered
         if not named:
             custom = catalog is not None and catalog.student_id_pattern != DEFAULT_STUDENT_ID_PATTERN
-            example = "<their ID>" if custom else "S1004"
-            return Reply(f"Which student? Ask with their ID, e.g. \"progress of {example} on Data Storytelling\".")
+            return respond("utter_which_student", example="<their ID>" if custom else "S1004")
         return named[0]
-    if any(not same_student(sid, identity.sub) for sid in named):
-        return Reply(NOT_YOURS)
+    if not all(may_see(identity, sid) for sid in named):
+        return respond(NOT_YOURS)
     return identity.sub
 
 
-def _record(identity: Identity, student_id: str) -> "StudentRecord | Reply":
+def record_of(identity: Identity, student_id: str) -> "StudentRecord | Reply":
     """The student's record (SIS when ``RECORDS_URL`` is set, else the database), or the reply
-    saying it was not found. Raises RecordsUnavailableError when the SIS gives no usable answer."""
+    to send instead: not yours (:func:`may_see`), or not found. Raises RecordsUnavailableError
+    when the SIS gives no usable answer."""
+    if not may_see(identity, student_id):
+        return respond(NOT_YOURS)
     if sis_configured():
         record = fetch_student_from_sis(student_id)
     else:
@@ -76,8 +101,8 @@ def _record(identity: Identity, student_id: str) -> "StudentRecord | Reply":
             record = fetch_student(session, student_id)
     if record is None:
         if identity.role == "advisor":
-            return Reply(f"I couldn't find a student with ID {student_id}.")
-        return Reply("I couldn't find your records yet. If you've just enrolled, please check back later or contact the office.")
+            return respond("utter_student_not_found", student_id=student_id)
+        return respond("utter_records_not_found")
     return record
 
 
@@ -85,12 +110,13 @@ class Abandoned(Exception):
     """The caller stopped waiting (its time limit passed): nothing is disclosed or audited."""
 
 
-def _always() -> bool:
+def always() -> bool:
+    """The default ``still_wanted``: a caller without a time limit always wants the answer."""
     return True
 
 
-def _audit(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
-           still_wanted: Callable[[], bool]) -> None:
+def audit(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
+          still_wanted: Callable[[], bool]) -> None:
     """Write the disclosure about to be answered to the audit log.
 
     ``still_wanted`` is asked just before the audit row is written: a caller that gave up
@@ -103,8 +129,22 @@ def _audit(identity: Identity, student_id: str, action: str, credential_id: Opti
         write_audit(session, identity.sub, identity.role, student_id, action, credential_id)
 
 
+def disclose(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
+             render: Callable[[StudentRecord], Any], still_wanted: Callable[[], bool] = always) -> Reply:
+    """The student's record rendered by ``render`` (text, or a :class:`Reply`), with the
+    disclosure written to the audit log as ``action`` (nothing, and :class:`Abandoned` raised,
+    once ``still_wanted()`` is false; see :func:`audit`)."""
+    record = record_of(identity, student_id)
+    if isinstance(record, Reply):
+        return record
+    rendered = render(record)
+    reply = rendered if isinstance(rendered, Reply) else Reply(rendered)
+    audit(identity, student_id, action, credential_id, still_wanted)
+    return reply
+
+
 def credentials_with_attempts(identity: Identity, student_id: str, catalog: Catalog,
-                              still_wanted: Callable[[], bool] = _always) -> List[Credential]:
+                              still_wanted: Callable[[], bool] = always) -> List[Credential]:
     """The catalog's credentials in which the student has any attempt (for suggestion buttons),
     those with the most of their courses taken first.
 
@@ -112,44 +152,29 @@ def credentials_with_attempts(identity: Identity, student_id: str, catalog: Cata
     disclosure and audited as ``credentials_with_courses`` — also when the list is empty (that
     too says something about the record). A student not on record discloses nothing.
     """
-    record = _record(identity, student_id)
+    record = record_of(identity, student_id)
     if isinstance(record, Reply):
         return []
     taken = {a.course for a in record.attempts}
     mine = [c for c in catalog.credentials if taken & set(c.course_codes)]
     mine.sort(key=lambda c: -len(taken & set(c.course_codes)))
-    _audit(identity, student_id, "credentials_with_courses", None, still_wanted)
+    audit(identity, student_id, "credentials_with_courses", None, still_wanted)
     return mine
 
 
-def _disclose(identity: Identity, student_id: str, action: str, credential_id: Optional[str],
-              render: Callable[[StudentRecord], str], still_wanted: Callable[[], bool]) -> Reply:
-    """Render the student's record with ``render`` and write the disclosure to the audit log
-    (nothing, and :class:`Abandoned` raised, once ``still_wanted()`` is false; see :func:`_audit`).
-    """
-    record = _record(identity, student_id)
-    if isinstance(record, Reply):
-        return record
-    text = render(record)
-    _audit(identity, student_id, action, credential_id, still_wanted)
-    return Reply(text)
-
-
 def progress_reply(identity: Identity, student_id: str, credential: Credential, catalog: Catalog,
-                   still_wanted: Callable[[], bool] = _always) -> Reply:
+                   still_wanted: Callable[[], bool] = always) -> Reply:
     """The student's progress on ``credential`` as a chat checklist, with the widget's progress
     card (``{"progress_card": ...}``, :func:`~bot.wording.progress_card`); audited."""
-    record = _record(identity, student_id)
-    if isinstance(record, Reply):
-        return record
-    report = check_progress(catalog, credential, record.student, record.attempts)
-    reply = Reply(render_report(report, catalog), custom={"progress_card": progress_card(catalog, report)})
-    _audit(identity, student_id, "progress", credential.id, still_wanted)
-    return reply
+    def render(record: StudentRecord) -> Reply:
+        report = check_progress(catalog, credential, record.student, record.attempts)
+        return Reply(render_report(report, catalog), custom={"progress_card": progress_card(catalog, report)})
+
+    return disclose(identity, student_id, "progress", credential.id, render, still_wanted)
 
 
 def stacking_reply(identity: Identity, student_id: str, program: str, catalog: Catalog,
-                   still_wanted: Callable[[], bool] = _always) -> Reply:
+                   still_wanted: Callable[[], bool] = always) -> Reply:
     """Which of the student's completed credits could count toward ``program``; audited."""
-    return _disclose(identity, student_id, "stacking", None, lambda r: render_stacking(
+    return disclose(identity, student_id, "stacking", None, lambda r: render_stacking(
         stacking_report(catalog, program, r.student, r.attempts)), still_wanted)

@@ -58,7 +58,7 @@ from sqlalchemy import delete, distinct, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.advising import SIGN_IN, Abandoned, Reply
+from bot.advising import SIGN_IN, Abandoned, Reply, always, respond
 from bot.answers import join_words
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.identity import Identity, Verification
@@ -96,15 +96,11 @@ MAX_CHARS = 900
 #: (inside the chat's lookup limit, :data:`bot.timeouts.LOOKUP_TIMEOUT_S`).
 SUMMARY_WAIT_S = 2.0
 
-FOR_ADVISORS = ("Questions about groups of students are for advisors. I can show you your own "
-                "progress — ask e.g. \"how close am I to {example}?\"")
-NO_SIS = ("Sorry, I can't answer questions about groups of students here: this bot reads records "
-          "one student at a time from the student information system. I can look up one student "
-          "by their ID, or the records office can run a report.")
-PREPARING = ("I'm still gathering the cohort figures from the records (the catalog or the records "
-             "changed). Please ask me again in a minute.")
-WHICH = ("I can tell you who is one course away from a micro-credential, who has earned one, and "
-         "how many students are in progress — e.g. \"who is one course away from {example}?\"")
+#: domain.yml's replies
+FOR_ADVISORS = "utter_cohort_for_advisors"
+NO_SIS = "utter_cohort_no_sis"
+PREPARING = "utter_cohort_preparing"
+WHICH = "utter_cohort_which"
 
 
 # ---- which question ---------------------------------------------------------------------------
@@ -567,15 +563,11 @@ def _count_answer(credential: Optional[Credential], catalog: Catalog, counts: Di
 def cohort_refusal(identity: Verification, catalog: Optional[Catalog] = None) -> Optional[Reply]:
     """The reply for anyone but a signed-in advisor (sign in; students: advisor questions), else None."""
     if not isinstance(identity, Identity):
-        return Reply(SIGN_IN)
+        return respond(SIGN_IN)
     if identity.role != "advisor":
         example = catalog.credentials[0].name if catalog is not None and catalog.credentials else "Data Storytelling"
-        return Reply(FOR_ADVISORS.format(example=example))
+        return respond(FOR_ADVISORS, example=example)
     return None
-
-
-def _always() -> bool:
-    return True
 
 
 def _answer(kind: str, credential: Optional[Credential], catalog: Catalog, engine: Engine) -> Optional[_Answer]:
@@ -603,7 +595,7 @@ def _answer(kind: str, credential: Optional[Credential], catalog: Catalog, engin
 
 
 def cohort_reply(identity: Verification, kind: str, credential: Optional[Credential], catalog: Catalog,
-                 still_wanted: Callable[[], bool] = _always, engine: Optional[Engine] = None) -> Reply:
+                 still_wanted: Callable[[], bool] = always, engine: Optional[Engine] = None) -> Reply:
     """The answer to an advisor's cohort question of ``kind`` about ``credential`` (None: any
     or each credential), as chat text of at most :data:`MAX_CHARS` characters naming at most
     :data:`MAX_NAMES` students, with the total; audited (see the module docstring).
@@ -618,11 +610,11 @@ def cohort_reply(identity: Verification, kind: str, credential: Optional[Credent
     if kind not in KINDS:
         raise ValueError(f"unknown cohort question '{kind}'")
     if sis_configured():
-        return Reply(NO_SIS)
+        return respond(NO_SIS)
     engine = engine or get_engine()
     answer = _answer(kind, credential, catalog, engine)
     if answer is None:
-        return Reply(PREPARING)
+        return respond(PREPARING)
     if not still_wanted():
         raise Abandoned(AUDIT_ACTIONS[kind])
     assert isinstance(identity, Identity)

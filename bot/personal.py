@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, List, Optional, Sequence, Set, Tuple
 
-from bot.advising import Reply, _always, _audit, _record
+from bot.advising import Reply, always, disclose
 from bot.answers import join_words
 from bot.catalog import Catalog, Credential
 from bot.grades import GRADE_POINTS
@@ -49,16 +49,15 @@ def _whose(identity: Identity, student_id: str) -> Tuple[str, str, str]:
 
 
 def _answer(identity: Identity, student_id: str, action: str, credential: Optional[Credential],
-            still_wanted: Callable[[], bool], render: Callable[[StudentRecord], str]) -> Reply:
-    record = _record(identity, student_id)
-    if isinstance(record, Reply):
-        return record
-    text = render(record)
-    about = credential.name if credential else None
-    if isinstance(text, tuple):  # (text, the one credential it was about)
-        text, about = text
-    _audit(identity, student_id, action, credential.id if credential else None, still_wanted)
-    return Reply(text, about=about)
+            still_wanted: Callable[[], bool], render: Callable[[StudentRecord], object]) -> Reply:
+    """:func:`~bot.advising.disclose` with ``render``'s text, or (text, the one credential it was about)."""
+    def reply(record: StudentRecord) -> Reply:
+        text = render(record)
+        if isinstance(text, tuple):
+            return Reply(text[0], about=text[1])
+        return Reply(str(text), about=credential.name if credential else None)
+
+    return disclose(identity, student_id, action, credential.id if credential else None, reply, still_wanted)
 
 
 def _only(reports: Sequence[ProgressReport]) -> Optional[str]:
@@ -82,7 +81,7 @@ def _steps_of(report: ProgressReport) -> str:
 # ---- what to take next ----------------------------------------------------------------------
 
 def next_steps_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential],
-                     text: str = "", still_wanted: Callable[[], bool] = _always) -> Reply:
+                     text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     def render(record: StudentRecord) -> str:
         if credential is not None:
             report = check_progress(catalog, credential, record.student, record.attempts)
@@ -133,7 +132,7 @@ def _badge_line(catalog: Catalog, report: ProgressReport, you: str) -> str:
 
 
 def badge_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential],
-                text: str = "", still_wanted: Callable[[], bool] = _always) -> Reply:
+                text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     you, _, _ = _whose(identity, student_id)
 
     def render(record: StudentRecord) -> str:
@@ -160,7 +159,7 @@ def _summary_line(catalog: Catalog, report: ProgressReport) -> str:
 
 
 def overview_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential] = None,
-                   text: str = "", still_wanted: Callable[[], bool] = _always) -> Reply:
+                   text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     """One line per credential the student has courses in (``credential`` is ignored)."""
     _, _, your = _whose(identity, student_id)
 
@@ -185,7 +184,7 @@ def _overview_text(catalog: Catalog, reports: List[ProgressReport], your: str) -
 # ---- can I do this one? ---------------------------------------------------------------------
 
 def eligibility_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Credential,
-                      text: str = "", still_wanted: Callable[[], bool] = _always) -> Reply:
+                      text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     """Whether the student can earn ``credential``: the bachelor's rule of its level, the launch
     rule (a course first taken in or after its launch term) and where they stand."""
     you, has, _ = _whose(identity, student_id)
@@ -267,7 +266,7 @@ def _targets(catalog: Catalog, report: ProgressReport, named: Sequence[str], by_
 
 
 def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential],
-                  text: str = "", still_wanted: Callable[[], bool] = _always) -> Reply:
+                  text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     """A hypothetical grade in a course worked out by the same rules, said plainly to be one."""
     grades = grades_in(text)
     named = find_course_codes([text], catalog)

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog_info import ActionCatalogInfo
 from actions.clarify import ActionClarify
+from replies import response_text, shown
 
 
 def tracker(
@@ -40,7 +41,7 @@ def tracker(
 def run(action, t: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, {}))
-    return dispatcher.messages, events
+    return shown(dispatcher.messages), events
 
 
 def ent(entity: str, value: str) -> Dict[str, Any]:
@@ -104,7 +105,8 @@ def test_course_info_known_and_unknown_codes():
 def test_catalog_unreadable_gives_a_short_apology(tmp_path, monkeypatch):
     monkeypatch.setenv("CATALOG_PATH", str(tmp_path / "missing.yml"))
     messages, events = run(ActionCatalogInfo(), tracker("courses of disaster readiness", "credential_courses"))
-    assert messages[0]["text"].startswith("Sorry, I can't answer that right now.")
+    assert messages[0]["response"] == "utter_internal_error"  # the catalog unreadable: a fault of ours
+    assert messages[0]["text"].startswith("Sorry, something went wrong on our side.")
     assert events == []
 
 

@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.progress import ActionCheckProgress, ActionStackingReport
-from bot.advising import NOT_YOURS, SIGN_IN
 from bot.identity import issue_token
 from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
+from bot.catalog import current_catalog
+from replies import response_text, shown
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -45,7 +46,7 @@ def tracker(text: str, intent: str = "check_progress", auth: Optional[str] = Non
 def run(action, t: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, {}))
-    return dispatcher.messages, events
+    return shown(dispatcher.messages), events
 
 
 def audit_rows():
@@ -87,7 +88,8 @@ def test_earned_credential_says_how_to_claim_the_badge():
 )
 def test_without_a_valid_token_nothing_is_disclosed(auth):
     messages, events = run(ActionCheckProgress(), tracker("progress on data storytelling for S1004", auth=auth))
-    assert messages == [{**messages[0], "text": SIGN_IN}]
+    assert [m["text"] for m in messages] == [response_text("utter_sign_in")]
+    assert messages[0]["text"].startswith("Please sign in on the program's website first")
     assert "S1004" not in str(messages) and audit_rows() == []
     # only the credential named is remembered ("what courses are in it?" next means it)
     assert [(e["name"], e["value"]) for e in events] == [("credential", "Data Storytelling")]
@@ -96,7 +98,7 @@ def test_without_a_valid_token_nothing_is_disclosed(auth):
 @pytest.mark.parametrize("other", ["S1001", "S9999"])  # one that exists, one that does not
 def test_a_student_asking_about_another_id_is_refused_the_same_way(other):
     messages, _ = run(ActionCheckProgress(), tracker(f"progress of {other} on disaster readiness", auth=token("S1004")))
-    assert messages[0]["text"] == NOT_YOURS
+    assert messages[0]["text"] == "I can only show you your own records. If you need someone else's, an advisor can help."
     assert audit_rows() == []
 
 
@@ -162,23 +164,23 @@ def test_database_down_or_hung_gets_an_apology_within_five_seconds(monkeypatch, 
     start = time.monotonic()
     messages, _ = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
     assert time.monotonic() - start < 5
-    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+    assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
 
 
 def test_a_lookup_that_answers_after_the_apology_is_not_audited(monkeypatch):
     import actions.progress
     import bot.advising
 
-    slow_record = bot.advising._record
+    slow_record = bot.advising.record_of
 
     def late(*args):
         time.sleep(0.6)  # the database answers, but after the action gave up
         return slow_record(*args)
 
     monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
-    monkeypatch.setattr(bot.advising, "_record", late)
+    monkeypatch.setattr(bot.advising, "record_of", late)
     messages, _ = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
-    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+    assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
     time.sleep(1.0)  # the lookup thread has finished by now
     assert audit_rows() == []  # nothing was shown, so nothing is logged as disclosed
 
@@ -218,7 +220,7 @@ def test_a_which_credential_question_answered_after_the_apology_is_not_audited(m
     import bot.advising
 
     release, finished = threading.Event(), threading.Event()
-    real_record, real_lookup = bot.advising._record, actions.progress.credentials_with_attempts
+    real_record, real_lookup = bot.advising.record_of, actions.progress.credentials_with_attempts
 
     def late(*args):
         release.wait(10)  # the database answers only after the action gave up
@@ -231,10 +233,10 @@ def test_a_which_credential_question_answered_after_the_apology_is_not_audited(m
             finished.set()
 
     monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
-    monkeypatch.setattr(bot.advising, "_record", late)
+    monkeypatch.setattr(bot.advising, "record_of", late)
     monkeypatch.setattr(actions.progress, "credentials_with_attempts", lookup)
     messages, _ = run(ActionCheckProgress(), tracker("what do i still need?", auth=token("S1011")))
-    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+    assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
     release.set()
     assert finished.wait(10)  # the lookup read the record after all…
     assert audit_rows() == []  # …but nothing was shown, so nothing is logged as disclosed
@@ -283,7 +285,8 @@ def test_records_unavailable_gets_the_try_again_apology(monkeypatch, caplog, ask
     action = ActionCheckProgress() if asked is PROGRESS else ActionStackingReport()
     student = "S1004" if asked is PROGRESS else "S1023"
     messages, events = run(action, tracker(asked[0], asked[1], auth=token(student)))
-    assert messages == [{**messages[0], "text": "Sorry, I can't look up records right now. Please try again in a few minutes."}]
+    assert [(m["response"], m["text"]) for m in messages] == [
+        ("utter_action_unavailable", "Sorry, I can't look that up right now. Please try again in a few minutes.")]
     assert events == [] and audit_rows() == []
     assert not any(r.exc_info for r in caplog.records)  # an outage is not a bug: no traceback
 
@@ -298,7 +301,9 @@ def test_a_bug_is_logged_with_its_traceback_and_the_user_told_honestly(monkeypat
     student = "S1004" if asked is PROGRESS else "S1023"
     with caplog.at_level("ERROR"):
         messages, events = run(action, tracker(asked[0], asked[1], auth=token(student)))
-    assert messages == [{**messages[0], "response": "utter_internal_error", "text": None}]
+    assert [m["response"] for m in messages] == ["utter_internal_error"]
+    assert messages[0]["text"] == ("Sorry, something went wrong on our side. The micro-credential office can help: "
+                                   + current_catalog().contact_email + ".")
     assert events == [] and audit_rows() == []
     logged = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(logged) == 1 and logged[0].exc_info and logged[0].exc_info[1] is error

@@ -29,6 +29,7 @@ from bot.importer import import_records
 from bot.models import EARNED, IN_PROGRESS
 from bot.progress import check_progress
 from bot.records import AuditEntry, CohortProgressRow, fetch_student, get_engine, session_scope
+from replies import response_text, shown
 
 SECRET = "test-secret-" + "c" * 40
 ADVISOR = Identity("A900", "advisor", dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
@@ -235,14 +236,14 @@ def test_a_student_is_refused_and_nothing_is_read_or_audited(sample_catalog, mon
     monkeypatch.setattr(bot.cohort, "_answer", lambda *a: pytest.fail("the records were read"))
     for kind in (ONE_AWAY, EARNED_KIND, COUNT):
         reply = cohort_reply(STUDENT, kind, None, sample_catalog)
-        assert reply.text == FOR_ADVISORS.format(example="Disaster Readiness")
-    assert cohort_reply(Rejected("expired"), COUNT, None, sample_catalog).text == SIGN_IN
+        assert (reply.response, reply.values) == (FOR_ADVISORS, {"example": "Disaster Readiness"})
+    assert cohort_reply(Rejected("expired"), COUNT, None, sample_catalog).response == SIGN_IN
     assert audit_rows() == []
 
 
 def test_with_records_from_the_sis_cohort_questions_are_declined(sample_catalog, monkeypatch):
     monkeypatch.setenv("RECORDS_URL", "https://sis.example.edu/api/students/{student_id}")
-    assert cohort_reply(ADVISOR, ONE_AWAY, None, sample_catalog).text == NO_SIS
+    assert cohort_reply(ADVISOR, ONE_AWAY, None, sample_catalog).response == NO_SIS
     assert audit_rows() == []
 
 
@@ -307,12 +308,12 @@ def test_records_changed_around_the_importer_disclose_nothing_then_are_rebuilt(s
     with session_scope() as s:   # a grade changed by hand, behind the importer's back
         s.execute(text("update course_attempts set grade = 'F' where student_id = 'S1001' and course = 'PAD 683'"))
     cred = sample_catalog.credential("disaster-readiness")
-    assert cohort_reply(ADVISOR, EARNED_KIND, cred, sample_catalog).text == PREPARING
+    assert cohort_reply(ADVISOR, EARNED_KIND, cred, sample_catalog).response == PREPARING
     assert audit_rows() == []
     deadline = time.monotonic() + 10
     while True:  # the rebuild runs in the background
         reply = cohort_reply(ADVISOR, EARNED_KIND, cred, sample_catalog)
-        if reply.text != PREPARING or time.monotonic() > deadline:
+        if reply.response != PREPARING or time.monotonic() > deadline:
             break
         time.sleep(0.05)
     assert reply.text.splitlines() == ["Earned Disaster Readiness: 2 students.", "S1020 Samuel Okafor", "S1023 Valerie Dubois"]
@@ -349,7 +350,7 @@ def tracker(text: str, auth: Optional[str], entities: Optional[List[Dict[str, An
 def run(t: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionCohort().run(dispatcher, t, {}))
-    return dispatcher.messages, events
+    return shown(dispatcher.messages), events
 
 
 def test_the_action_answers_an_advisor_and_remembers_the_credential():
@@ -375,8 +376,8 @@ def test_the_action_counts_per_credential():
     assert messages[0]["text"].startswith("In progress: 12 students on at least one micro-credential")
 
 
-@pytest.mark.parametrize("auth, reply", [(None, SIGN_IN), ("garbage", SIGN_IN),
-                                         ("student", FOR_ADVISORS.format(example="Disaster Readiness"))])
+@pytest.mark.parametrize("auth, reply", [(None, response_text(SIGN_IN)), ("garbage", response_text(SIGN_IN)),
+                                         ("student", response_text(FOR_ADVISORS, example="Disaster Readiness"))])
 def test_the_action_refuses_anyone_but_an_advisor(auth, reply):
     auth = token("S1004", "student") if auth == "student" else auth
     messages, events = run(tracker("who has earned data storytelling?", auth))
@@ -386,7 +387,7 @@ def test_the_action_refuses_anyone_but_an_advisor(auth, reply):
 
 def test_the_action_asks_which_question_and_suggests_a_misspelled_credential():
     messages, _ = run(tracker("tell me about my students", token("A900")))
-    assert messages[0]["text"] == WHICH.format(example="Disaster Readiness")
+    assert messages[0]["text"] == response_text(WHICH, example="Disaster Readiness")
     messages, _ = run(tracker("who has earned disater readines?", token("A900")))
     assert messages[0]["text"] == "Did you mean Disaster Readiness?"
     assert messages[0]["buttons"] == [{"title": "Yes, Disaster Readiness", "payload": "who has earned Disaster Readiness?"}]
@@ -410,7 +411,7 @@ def test_the_action_apologises_when_the_lookup_is_too_slow_and_audits_nothing(mo
     monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
     monkeypatch.setattr(bot.cohort, "_answer", late)
     messages, events = run(tracker("who has earned data storytelling?", token("A900")))
-    assert messages[0]["text"].startswith("Sorry, I can't look up records right now.")
+    assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
     assert finished.wait(5)
     time.sleep(0.2)
     assert audit_rows() == []  # the answer was never shown, so nothing is logged as disclosed

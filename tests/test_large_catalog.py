@@ -21,6 +21,7 @@ from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
 from bot.resolve import find_credential_in_text, resolve_credential
 from large_catalog import large_catalog, typo
+from replies import response_text, shown
 
 MAX_CHARS = 900
 MAX_BUTTONS = 8
@@ -75,7 +76,7 @@ def tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = N
 def run(action, t: Tracker) -> List[Dict[str, Any]]:
     dispatcher = CollectingDispatcher()
     asyncio.run(action.run(dispatcher, t, {}))
-    return dispatcher.messages
+    return shown(dispatcher.messages)
 
 
 def assert_short(messages: List[Dict[str, Any]]) -> None:

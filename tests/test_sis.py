@@ -225,9 +225,9 @@ def test_404_means_no_such_student(sis, monkeypatch, sample_catalog):
     assert sis.count("missing") == 1
     credential = find_credential(sample_catalog, "data storytelling")
     student = progress_reply(verify_token(issue_token("S9999")), "S9999", credential, sample_catalog)
-    assert student.text.startswith("I couldn't find your records yet.")
+    assert student.response == "utter_records_not_found"
     advisor = progress_reply(verify_token(issue_token("A900", "advisor")), "S9999", credential, sample_catalog)
-    assert advisor.text == "I couldn't find a student with ID S9999."
+    assert (advisor.response, advisor.values) == ("utter_student_not_found", {"student_id": "S9999"})
     assert audit_rows() == []
 
 
@@ -377,7 +377,7 @@ def test_an_adapter_that_cannot_be_loaded_is_a_config_error(path):
 def test_without_records_url_the_database_is_used(monkeypatch, sample_catalog):
     credential = find_credential(sample_catalog, "data storytelling")
     reply = progress_reply(verify_token(issue_token("S1004")), "S1004", credential, sample_catalog)
-    assert reply.text.startswith("I couldn't find your records yet.")  # the empty temp database
+    assert reply.response == "utter_records_not_found"  # the empty temp database
 
 
 # ---- in chat ------------------------------------------------------------------------------------
@@ -396,8 +396,7 @@ def test_the_chat_apologises_within_5_s_when_the_sis_fails(sis, monkeypatch, sce
     events = asyncio.run(ActionCheckProgress().run(
         dispatcher, tracker("how close am i to data storytelling?", issue_token("S1004")), {}))
     took = time.monotonic() - started
-    assert dispatcher.messages[0]["text"].startswith("Sorry, I can't look up records right now")
-    assert dispatcher.messages[0]["text"] == UNAVAILABLE and events == [] and took < 5.0
+    assert dispatcher.messages[0]["response"] == UNAVAILABLE and events == [] and took < 5.0
     assert sis.count(scenario) >= 1 and audit_rows() == []
 
 

@@ -19,6 +19,7 @@ from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
 from bot.student_ids import student_ids_in
 from test_actions_progress import tracker as a_tracker
+from replies import response_text, shown
 
 SECRET = "test-secret-" + "i" * 40
 
@@ -122,7 +123,7 @@ def tracker(text: str, auth: str, slots: Optional[dict] = None,
 def run(t: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionCheckProgress().run(dispatcher, t, {}))
-    return dispatcher.messages, events
+    return shown(dispatcher.messages), events
 
 
 def audit_rows():
@@ -164,11 +165,11 @@ def test_a_student_naming_another_id_is_refused_without_a_lookup(institution, mo
     def no_lookup(*_args, **_kwargs):
         raise AssertionError("a record was looked up")
 
-    monkeypatch.setattr(bot.advising, "_record", no_lookup)
+    monkeypatch.setattr(bot.advising, "record_of", no_lookup)
     monkeypatch.setattr(bot.advising, "fetch_student", no_lookup)
     messages, events = run(tracker(f"progress of {named} on cybersecurity essentials", token(a)))
-    assert [m["text"] for m in messages] == [NOT_YOURS]
-    assert NOT_YOURS.startswith("I can only show you your own record")
+    assert [m["response"] for m in messages] == [NOT_YOURS]
+    assert messages[0]["text"].startswith("I can only show you your own record")
     assert named not in str(messages) and audit_rows() == []
     # only the credential named is remembered (nothing about the other student)
     assert [(e["name"], e["value"]) for e in events] == [("credential", "Cybersecurity Essentials")]
@@ -194,5 +195,5 @@ def test_subject_of_keeps_its_interface_and_uses_the_current_catalog(institution
     student = verify_token(token(a), secret=SECRET)
     assert subject_of(advisor, f"how is {b} doing") == b
     assert subject_of(advisor, "and on data storytelling?", b) == b
-    assert subject_of(student, f"what about {b}?").text == NOT_YOURS
+    assert subject_of(student, f"what about {b}?").response == NOT_YOURS
     assert subject_of(student, "how am I doing?") == a

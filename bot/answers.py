@@ -220,13 +220,6 @@ def _stacking_example(catalog: Catalog, cred: Optional[Credential] = None) -> st
     return f"For example: {steps}."
 
 
-def credentials_of_level_answer(catalog: Catalog, level: str) -> str:
-    creds = catalog.credentials_of_level(level)
-    if not creds:
-        return f"{catalog.short_name} has no {level} micro-credentials at the moment."
-    return f"{catalog.short_name}'s {level} micro-credentials: {some_of([c.name for c in creds], 'in all')}."
-
-
 #: Words of a narrowing request that name no subject ("only the graduate ones with data please").
 _NOT_SUBJECT = set("""a about all am an and any anything are as at be by can do does for from got have i
 in is it just me micro credential credentials microcredential microcredentials my of offer offered on one ones

@@ -1,6 +1,4 @@
 """Letter grades and their grade points (see DESIGN.md)."""
-from typing import Optional
-
 GRADE_POINTS = {
     "A": 4.0, "A-": 3.7, "B+": 3.3, "B": 3.0, "B-": 2.7, "C+": 2.3,
     "C": 2.0, "C-": 1.7, "D+": 1.3, "D": 1.0, "D-": 0.7, "F": 0.0,
@@ -9,11 +7,6 @@ GRADE_POINTS = {
 NON_FINAL_GRADES = ("W", "I")
 #: In progress: IP, or an empty grade.
 IN_PROGRESS_GRADES = ("IP", "")
-
-
-def grade_points(grade: str) -> Optional[float]:
-    """Grade points of a final letter grade, or None for W, I, IP and empty."""
-    return GRADE_POINTS.get(grade.strip().upper())
 
 
 def is_known_grade(grade: str) -> bool:

@@ -3,7 +3,7 @@
 Claims: ``sub`` (student or staff ID), ``role`` (``student`` | ``advisor``), ``exp`` (required).
 :func:`verify_token` never raises: it returns an :class:`Identity` or a :class:`Rejected` saying
 why, and callers reveal nothing about a record unless they got an :class:`Identity` and
-:func:`authorize` agrees.
+:func:`bot.advising.may_see` agrees.
 """
 from __future__ import annotations
 
@@ -105,12 +105,3 @@ def verify_token(token: Optional[str], secret: Optional[str] = None) -> Verifica
         return Rejected("bad claim 'role'")
     expires = _dt.datetime.fromtimestamp(claims["exp"], _dt.timezone.utc)
     return Identity(sub=sub, role=role, expires_at=expires)
-
-
-def authorize(identity: Verification, student_id: str) -> bool:
-    """May this identity see ``student_id``'s record? Students only their own; advisors anyone."""
-    if not isinstance(identity, Identity):
-        return False
-    if identity.role == "advisor":
-        return True
-    return identity.role == "student" and identity.sub == str(student_id).strip()

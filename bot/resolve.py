@@ -184,15 +184,6 @@ def find_course_codes(texts: Iterable[str], catalog: Catalog) -> List[str]:
     return found
 
 
-def resolve_level(text: Optional[str]) -> Optional[str]:
-    """``"undergrad"`` -> ``"undergraduate"``; None when the text names no level."""
-    key = _key(text or "")
-    for level, words in LEVEL_WORDS.items():
-        if key in (_key(w) for w in words):
-            return level
-    return None
-
-
 def levels_in_text(text: str) -> List[str]:
     """The levels a message names anywhere ("only the grad ones please" -> ["graduate"])."""
     key = f" {_key(text or '')} "

@@ -1,6 +1,6 @@
 """Answers written in domain.yml, filled with the catalog's facts when they are sent.
 
-The FAQ answers in ``domain.yml`` name catalog facts as placeholders (``{min_grade_graduate}``,
+The FAQ answers in ``domain.yml`` name catalog facts as placeholders (``{grade_summary}``,
 ``{contact_email}``, ...). This response generator is Rasa's own template generator with those
 placeholders taken from ``data/catalog.yml`` (``$CATALOG_PATH``, re-read when the file changes,
 see ``bot.answers.answer_context``) at the moment an answer is sent, instead of from the

@@ -71,6 +71,7 @@ from rasa.shared.core.events import Event
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
 from bot.staff_answers import answers_stamp
+from bot.timeouts import ACTION_TIMEOUT_S
 
 logger = logging.getLogger("deploy.rasa_server")  # also when run as __main__
 
@@ -318,10 +319,10 @@ def on_background_loop(request: Callable) -> Callable:
 
 # ---- 6. action calls that fail or take too long ----------------------------------------------
 
-ACTION_TIMEOUT_ENV, DEFAULT_ACTION_TIMEOUT_S = "ACTION_TIMEOUT", 4.0
+ACTION_TIMEOUT_ENV, DEFAULT_ACTION_TIMEOUT_S = "ACTION_TIMEOUT", ACTION_TIMEOUT_S
 UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 # domain.yml's words, sent only if the model's domain lacks the response (a model trained before it
-# was added); production's nginx fallback says the same (a test keeps the three equal).
+# was added); production's nginx fallback is generated from domain.yml (a test keeps them equal).
 UNAVAILABLE_TEXT = "Sorry, I can't look that up right now. Please try again in a few minutes."
 
 

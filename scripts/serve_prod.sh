@@ -25,7 +25,7 @@
 # Also: BOT_AUTH_SECRET (else the development secret), RASA_API_TOKEN (else generated into
 # PROD_DIR/rasa-api-token), SITE_ORIGIN (CORS), MODEL, RECORDS_URL, TICKET_LOCK_LIFETIME,
 # TRACKER_RETENTION_DAYS (delete conversations idle that long at start; unset: keep them all),
-# ACTION_TIMEOUT (4 s: the Rasa servers' own limit on an action call, below nginx's 4.5 s).
+# ACTION_TIMEOUT (bot/timeouts.py: the Rasa servers' own limit on an action call, below nginx's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -172,11 +172,11 @@ export SANIC_BACKLOG=${SANIC_BACKLOG:-1024}
 ! grep -n '\${' "$PROD_DIR/endpoints.yml" >&2 || die "endpoints.yml names a variable that is not set (above)"
 
 # ---- nginx configuration -----------------------------------------------------------------------
-sed -e "s|@PROD_DIR@|$PROD_DIR|g" -e "s|@NGINX_PORT@|$NGINX_PORT|g" \
-    -e "s|@NGINX_ACTIONS_PORT@|$NGINX_ACTIONS_PORT|g" \
-    -e "s|@RASA_PORT_1@|$RASA_PORT_1|g" -e "s|@RASA_PORT_2@|$RASA_PORT_2|g" \
-    -e "s|@ACTION_PORT_1@|$ACTION_PORT_1|g" -e "s|@ACTION_PORT_2@|$ACTION_PORT_2|g" \
-    -e "s|@WEB_PORT@|$WEB_PORT|g" deploy/nginx.conf.template > "$PROD_DIR/nginx.conf"
+# ports from here, the time limit and the fallback reply from their one home (deploy/nginx_conf.py)
+PROD_DIR=$PROD_DIR NGINX_PORT=$NGINX_PORT NGINX_ACTIONS_PORT=$NGINX_ACTIONS_PORT \
+  RASA_PORT_1=$RASA_PORT_1 RASA_PORT_2=$RASA_PORT_2 ACTION_PORT_1=$ACTION_PORT_1 ACTION_PORT_2=$ACTION_PORT_2 \
+  WEB_PORT=$WEB_PORT "$BIN/python" -m deploy.nginx_conf deploy/nginx.conf.template > "$PROD_DIR/nginx.conf" \
+  || die "nginx.conf could not be written (above)"
 nginx_cmd=(nginx -p "$PROD_DIR/" -e "$LOGS/nginx-error.log" -c "$PROD_DIR/nginx.conf" -g 'daemon off;')
 "${nginx_cmd[@]}" -t -q || die "the generated $PROD_DIR/nginx.conf is not valid"
 

@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from deploy import rasa_server
+from deploy import nginx_conf, rasa_server
 from deploy.catalog_nlg import CatalogNLG
 from deploy.tracker_store import ConversationStore
 
@@ -311,8 +311,14 @@ def failures_logged(caplog):
 def test_the_polite_reply_is_domain_ymls_and_nginxs(domain, repo):
     assert domain.responses["utter_action_unavailable"] == [{"text": rasa_server.UNAVAILABLE_TEXT}]
     template = (repo / "deploy" / "nginx.conf.template").read_text()
-    fallback = template.split("location @actions_unavailable")[1].split("return 200 '")[1].split("';")[0]
+    ports = {name: "1" for name in ("PROD_DIR", "NGINX_PORT", "NGINX_ACTIONS_PORT", "RASA_PORT_1", "RASA_PORT_2",
+                                    "ACTION_PORT_1", "ACTION_PORT_2", "WEB_PORT")}
+    conf = nginx_conf.render(template, ports)
+    fallback = conf.split("location @actions_unavailable")[1].split("return 200 '")[1].split("';")[0]
     assert json.loads(fallback.replace("\\'", "'"))["responses"] == [{"text": rasa_server.UNAVAILABLE_TEXT}]
+    assert "proxy_read_timeout 4500ms;" in conf  # bot/timeouts.py's NGINX_ACTIONS_TIMEOUT_S
+    with pytest.raises(SystemExit, match="no value for WEB_PORT"):
+        nginx_conf.render(template, {k: v for k, v in ports.items() if k != "WEB_PORT"})
 
 
 @pytest.mark.parametrize("where, reason", [

@@ -6,7 +6,7 @@ JSON endpoints.
 Routes:
     GET /              the sample page (``static/index.html``); every other file in ``static/``
                        by its name. No directory listings; anything else is a plain 404.
-    GET /config.json   ``{"rasaUrl": ..., "devLogin": bool}`` for the widget.
+    GET /config.json   ``{"rasaUrl": ..., "devLogin": bool, "requestTimeoutMs": int}`` for the widget.
     GET /dev/people    sample students (id and name from ``data/sample/students.csv``) and one
                        advisor, for the development sign-in control.
     POST /dev/login    ``{"sub", "role"}`` -> ``{"token"}``, signed with ``BOT_AUTH_SECRET``.
@@ -126,8 +126,11 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 
 
 async def config(request: web.Request) -> web.Response:
+    from bot.timeouts import WIDGET_REQUEST_TIMEOUT_S
+
     cfg = request.app[CONFIG_KEY]
-    return web.json_response({"rasaUrl": cfg["rasa_url"], "devLogin": cfg["dev_login"]})
+    return web.json_response({"rasaUrl": cfg["rasa_url"], "devLogin": cfg["dev_login"],
+                              "requestTimeoutMs": int(WIDGET_REQUEST_TIMEOUT_S * 1000)})
 
 
 async def dev_people(request: web.Request) -> web.Response:

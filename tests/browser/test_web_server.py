@@ -18,7 +18,7 @@ def test_the_page_and_its_files_with_security_headers(stack):
         reply = requests.get(f"{stack.web_url}/{name}", timeout=10)
         assert reply.status_code == 200 and reply.headers["Content-Type"].startswith(kind)
     assert requests.get(stack.web_url + "/config.json", timeout=10).json() == {
-        "rasaUrl": stack.rasa_url, "devLogin": True}
+        "rasaUrl": stack.rasa_url, "devLogin": True, "requestTimeoutMs": 10000}  # bot/timeouts.py
 
 
 def test_no_listings_no_escapes_clean_404s(stack):

@@ -7,7 +7,8 @@ import jwt
 import pytest
 
 from bot.errors import ConfigError
-from bot.identity import Identity, Rejected, authorize, issue_token, verify_token
+from bot.advising import may_see
+from bot.identity import Identity, Rejected, issue_token, verify_token
 
 SECRET = "test-secret-" + "0123456789abcdef" * 4   # long enough for HS512 too (no key warnings)
 OTHER = "other-secret-" + "fedcba9876543210" * 4
@@ -93,11 +94,11 @@ def test_issue_token_checks_its_arguments(sub: str, role: str, ttl: int) -> None
         issue_token(sub, role, ttl)
 
 
-def test_authorize() -> None:
+def test_may_see_is_the_one_rule_of_who_sees_which_record() -> None:
     student = verify_token(issue_token("S1001", "student", 60))
     advisor = verify_token(issue_token("ADV7", "advisor", 60))
-    assert authorize(student, "S1001")
-    assert not authorize(student, "S1002")
-    assert authorize(advisor, "S1002") and authorize(advisor, "S1001")
-    assert not authorize(Rejected("expired"), "S1001")
-    assert not authorize(None, "S1001")  # type: ignore[arg-type]
+    assert may_see(student, "S1001") and may_see(student, " s1001 ")  # the same ID as written
+    assert not may_see(student, "S1002")
+    assert may_see(advisor, "S1002") and may_see(advisor, "S1001")
+    assert not may_see(Rejected("expired"), "S1001")
+    assert not may_see(None, "S1001")  # type: ignore[arg-type]  # what a caller without a token passes

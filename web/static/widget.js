@@ -20,7 +20,7 @@
   "use strict";
 
   const STORE_KEY = "mcchat:v1";
-  const TIMEOUT_MS = 10000;
+  let timeoutMs = 10000; // until config.json gives bot/timeouts.py's WIDGET_REQUEST_TIMEOUT_S
   const MAX_KEPT = 100;
   const ERROR_TEXT = "Can't reach the advisor right now.";
   const EMPTY_TEXT = "The advisor had no answer to that. Try asking another way.";
@@ -341,6 +341,7 @@
           })
           .then((cfg) => {
             if (!cfg || typeof cfg.rasaUrl !== "string") throw new Error("config without rasaUrl");
+            if (typeof cfg.requestTimeoutMs === "number" && cfg.requestTimeoutMs > 0) timeoutMs = cfg.requestTimeoutMs;
             return cfg.rasaUrl.replace(/\/+$/, "");
           });
         rasaUrlPromise.catch(() => {
@@ -352,7 +353,7 @@
   }
 
   function fetchWithTimeout(url, options, controller) {
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     return fetch(url, Object.assign({}, options, { signal: controller.signal })).finally(() => clearTimeout(timer));
   }
 

@@ -7,7 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (MAX_BUTTONS, button, catalog_or_apologise, credential_asked, did_you_mean, entity_values,
                             intent_name)
-from bot.answers import course_answer, course_list_answer, credential_answer, fits, join_words, program_index_link
+from bot import wording
+from bot.answers import course_answer, course_list_answer, credential_answer, fits
 from bot.resolve import find_course_codes, find_credential_in_text, likely_credentials
 
 ASPECTS = {
@@ -51,8 +52,7 @@ class ActionCatalogInfo(Action):
             for code in known:
                 dispatcher.utter_message(text=course_answer(catalog, code))
             if not known:
-                unknown = f"I don't know {join_words(codes)}. " if codes else "Which course do you mean? "
-                dispatcher.utter_message(text=unknown + course_list_answer(catalog, codes))
+                dispatcher.utter_message(text=wording.unknown_courses(codes) + course_list_answer(catalog, codes))
                 return []
             events = [SlotSet("course", known[-1]), SlotSet("last_topic", "course")]
             owners = catalog.credentials_with_course(known[-1])
@@ -69,14 +69,11 @@ class ActionCatalogInfo(Action):
             return did_you_mean(dispatcher, match.suggestion, intent)
         names = [c.name for c in catalog.credentials]
         if len(names) <= MAX_BUTTONS and fits(names):
-            question = "Which micro-credential do you mean? We offer: " + join_words(names) + "."
             offered = list(catalog.credentials)
+            question = wording.which_credential(catalog, names, offered, listed=True)
         else:  # the likeliest few, and how to find the others
             offered = likely_credentials(text, catalog)[:MAX_BUTTONS]
-            question = (
-                f"Which micro-credential do you mean? We offer {len(names)} — type its name, or find it "
-                f"in the {program_index_link(catalog)}." + (" Is it one of these?" if offered else "")
-            )
+            question = wording.which_credential(catalog, names, offered, listed=False)
         dispatcher.utter_message(
             text=question, buttons=[button(c.name, intent, {"credential": c.name}) for c in offered] or None
         )

@@ -54,7 +54,7 @@ class PersonalAction(Action):
             return did_you_mean(dispatcher, match.suggestion, intent_name(tracker) or self.topic, ask)
         if match.credential is None and self.needs_credential:
             dispatcher.utter_message(
-                text="Which micro-credential do you mean?",
+                response="utter_which_credential",
                 buttons=[button(c.name, intent_name(tracker) or self.topic, {**ask, "credential": c.name})
                          for c in catalog.credentials[:8]])
             return []

@@ -19,7 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (MAX_BUTTONS, button, catalog_or_apologise, credential_asked, did_you_mean, entity_values,
                             named_credential)
 from bot.advising import Reply, credentials_with_attempts, progress_reply, stacking_reply, subject_of
-from bot.answers import fits, program_index_link, some_of
+from bot import wording
+from bot.answers import fits
 from bot.catalog import Catalog
 from bot.identity import Identity, verify_token
 from bot.personal import overview_reply
@@ -168,17 +169,15 @@ class ActionCheckProgress(Action):
             reply.buttons = [button(c.name, "check_progress", {**ask, "credential": c.name}) for c in mine[:MAX_BUTTONS]]
             say(dispatcher, reply)
             return [SlotSet("last_topic", "progress")]
-        who = "You have" if identity.role == "student" else f"{subject} has"
-        hint = f" {who} courses in {some_of([c.name for c in mine], 'micro-credentials')}." if mine else ""
+        hint = wording.has_courses_in(None if identity.role == "student" else subject, mine)
         names = [c.name for c in catalog.credentials]
         if len(names) <= MAX_BUTTONS and fits(names):
             ordered = mine + [c for c in catalog.credentials if c not in mine]
         else:  # the student's own first, then names like the message's words, and how to find others
             ordered = list({c.id: c for c in mine + likely_credentials(text, catalog)}.values())[:MAX_BUTTONS]
-            how = "Tap one or type its name" if ordered else "Type its name"
-            hint += f" {how} (the {program_index_link(catalog)} lists all {len(names)})."
+            hint += wording.how_to_name_a_credential(catalog, bool(ordered))
         dispatcher.utter_message(
-            text="Which micro-credential should I check?" + hint,
+            text=wording.which_to_check() + hint,
             buttons=[button(c.name, "check_progress", {**ask, "credential": c.name}) for c in ordered] or None,
         )
         return []
@@ -199,10 +198,7 @@ class ActionStackingReport(Action):
             program = find_program_in_text(" ".join(entity_values(tracker, "program")) or text, programs(catalog))
             if program is not None:
                 into = [c.name for c in catalog.credentials if program in c.stacks_into]
-                dispatcher.utter_message(text=(
-                    f"Courses of {some_of(into, 'micro-credentials')} can stack into the {program} "
-                    f"(at most {catalog.max_stack_credits:g} credits, once you're admitted to it). "
-                    "Sign in and I can tell you which of your own credits would count."))
+                dispatcher.utter_message(text=wording.stacks_into(catalog, into, program))
                 return []
         asked = whose_record(dispatcher, tracker)
         if asked is None:
@@ -215,7 +211,7 @@ class ActionStackingReport(Action):
                 ask = {"student_id": subject} if identity.role == "advisor" else {}
                 offered, hint = await self._likely_programs(identity, subject, catalog, known)
                 dispatcher.utter_message(
-                    text="Toward which certificate or degree?" + hint,
+                    text=wording.which_program() + hint,
                     buttons=[button(p, "stacking_report", {**ask, "program": p}) for p in offered] or None,
                 )
                 return []
@@ -240,5 +236,4 @@ class ActionStackingReport(Action):
             logger.error("lookup for program buttons failed, records unavailable: %s", type(exc).__name__)
             mine = []
         offered = list(dict.fromkeys(p for c in mine for p in c.stacks_into))[:MAX_BUTTONS]
-        how = "Tap one or type its name" if offered else "Type its name"
-        return offered, f" {how}, e.g. \"{(offered or known)[0]}\" ({len(known)} programs accept micro-credential courses)."
+        return offered, wording.how_to_name_a_program(offered, known)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from bot.answers import join_words
+from bot.answers import join_words, program_index_link, some_of
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.models import EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, Attempt
 from bot.terms import Term
@@ -299,3 +299,52 @@ def render_stacking(report: StackingReport) -> str:
         )
     lines.append("You must be admitted to the program first, and transfer credit cannot be added on top.")
     return "\n".join(lines)
+
+
+# ---- asking which one ------------------------------------------------------------------------
+
+def which_to_check() -> str:
+    return "Which micro-credential should I check?"
+
+
+def has_courses_in(student_id: Optional[str], mine: Sequence[Credential]) -> str:
+    """" You have courses in …" (a student) or " S1021 has courses in …" (an advisor); "" if none."""
+    if not mine:
+        return ""
+    who = "You have" if student_id is None else f"{student_id} has"
+    return f" {who} courses in {some_of([c.name for c in mine], 'micro-credentials')}."
+
+
+def how_to_name_a_credential(catalog: Catalog, offered: bool) -> str:
+    how = "Tap one or type its name" if offered else "Type its name"
+    return f" {how} (the {program_index_link(catalog)} lists all {len(catalog.credentials)})."
+
+
+def which_credential(catalog: Catalog, names: Sequence[str], offered: Sequence[Credential], listed: bool) -> str:
+    """Which credential a question means: all of them named (``listed``), or how many and where to
+    find them, with the likeliest ``offered`` as buttons."""
+    if listed:
+        return "Which micro-credential do you mean? We offer: " + join_words(list(names)) + "."
+    return (f"Which micro-credential do you mean? We offer {len(names)} — type its name, or find it "
+            f"in the {program_index_link(catalog)}." + (" Is it one of these?" if offered else ""))
+
+
+def unknown_courses(codes: Sequence[str]) -> str:
+    """The start of the answer to a question about courses the catalog doesn't have."""
+    return f"I don't know {join_words(list(codes))}. " if codes else "Which course do you mean? "
+
+
+def which_program() -> str:
+    return "Toward which certificate or degree?"
+
+
+def how_to_name_a_program(offered: Sequence[str], known: Sequence[str]) -> str:
+    how = "Tap one or type its name" if offered else "Type its name"
+    return f" {how}, e.g. \"{(list(offered) or list(known))[0]}\" ({len(known)} programs accept micro-credential courses)."
+
+
+def stacks_into(catalog: Catalog, into: Sequence[str], program: str) -> str:
+    """For a visitor not signed in: which credentials stack into ``program``, and the cap."""
+    return (f"Courses of {some_of(list(into), 'micro-credentials')} can stack into the {program} "
+            f"(at most {catalog.max_stack_credits:g} credits, once you're admitted to it). "
+            "Sign in and I can tell you which of your own credits would count.")

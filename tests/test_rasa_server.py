@@ -49,7 +49,7 @@ def test_an_unreadable_catalog_gives_the_apology_not_placeholders(domain, tmp_pa
     monkeypatch.setenv("CATALOG_PATH", str(bad))
     text = answer(domain, "utter_faq_grades")
     assert "{" not in text and "C or better" not in text
-    assert "can't" in text or "cannot" in text or "unavailable" in text.lower()
+    assert text == "Sorry, something went wrong on our side. The micro-credential office can help."  # ours, honestly
 
 
 # --- conversation store -------------------------------------------------------------------------

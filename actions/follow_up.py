@@ -1,6 +1,6 @@
 """Follow-ups: a bare credential name ("ok, and data storytelling?") asks the same question as
 the one before about the credential named, and a list of credentials narrowed by level or word."""
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Type
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,7 +15,7 @@ from bot.answers import credential_list_answer, narrow, subject_words
 from bot.resolve import levels_in_text
 
 #: last_topic -> the action that answers a bare credential name after it
-PERSONAL = {
+PERSONAL: Dict[str, Type[Action]] = {
     "progress": ActionCheckProgress,
     "what_if": ActionCheckProgress,
     "next_steps": ActionNextSteps,

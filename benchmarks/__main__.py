@@ -12,15 +12,14 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+from benchmarks.catalog_size import catalog_figures
+from benchmarks.cohort import cohort_figures
+from benchmarks.load import run_load
+from benchmarks.prod_load import prod_figures
+from benchmarks.records import records_figures
+from servers import free_port, serve
 
-from benchmarks.catalog_size import catalog_figures  # noqa: E402
-from benchmarks.cohort import cohort_figures  # noqa: E402
-from benchmarks.load import run_load  # noqa: E402
-from benchmarks.prod_load import prod_figures  # noqa: E402
-from benchmarks.records import records_figures  # noqa: E402
-from servers import free_port, serve  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 RASA = str(Path(sys.executable).parent / "rasa")
 REPORTS = REPO / "reports"

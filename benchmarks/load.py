@@ -8,7 +8,7 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -41,12 +41,13 @@ class LoadResult:
 
 async def _user(session, url, conversation: Sequence[str], rounds: int, metadata: Optional[dict], out: LoadResult,
                 think: Optional[Tuple[float, float]] = None, rng: Optional[random.Random] = None):
+    rng = rng or random.Random(0)
     if think:  # people arrive over time, not all in the same millisecond
         await asyncio.sleep(rng.uniform(0, think[1]))
     for _ in range(rounds):
         sender = f"bench-{uuid.uuid4().hex}"  # a fresh sender for every conversation
         for text in conversation:
-            body = {"sender": sender, "message": text}
+            body: Dict[str, Any] = {"sender": sender, "message": text}
             if metadata:
                 body["metadata"] = metadata
             start = time.perf_counter()

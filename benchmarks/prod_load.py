@@ -18,18 +18,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from benchmarks.load import LoadResult, run_load
 
+from prodstack import ProdStack
+
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "reports" / "prod"
-sys.path.insert(0, str(REPO / "tests" / "prod"))
-
-from prodstack import ProdStack  # noqa: E402
 
 USERS = (10, 50, 200)
 ROUNDS = {10: 6, 50: 3, 200: 2}  # conversations per user
@@ -85,7 +83,7 @@ def plot(results: Dict[str, Dict[int, LoadResult]], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     styles = {50: "-", 95: "--", 99: ":"}
-    for (label, by_users), color in zip(results.items(), ("tab:blue", "tab:red", "tab:orange")):
+    for (label, by_users), color in zip(results.items(), ("tab:blue", "tab:red", "tab:orange"), strict=False):
         xs = sorted(by_users)
         for p, style in styles.items():
             ax.plot(xs, [by_users[u].percentile(p) for u in xs], style, marker="o", color=color, label=f"{label} p{p}")

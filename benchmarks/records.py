@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -17,16 +16,14 @@ from typing import Callable, Iterator, List, Tuple
 
 from sqlalchemy import insert, text, update
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from bot.catalog import Catalog, load_catalog  # noqa: E402
-from bot.grades import GRADE_POINTS  # noqa: E402
-from bot.progress import check_progress  # noqa: E402
-from bot.records import (AttemptRow, RecordsVersionRow, StudentRow, fetch_student, get_engine,  # noqa: E402
+from bot.catalog import Catalog, load_catalog
+from bot.grades import GRADE_POINTS
+from bot.progress import check_progress
+from bot.records import (AttemptRow, RecordsVersionRow, StudentRow, fetch_student, get_engine,
                          session_scope, term_key, write_audit)
-from bot.terms import Term  # noqa: E402
+from bot.terms import Term
+
+REPO = Path(__file__).resolve().parents[1]
 
 STUDENTS = 100_000
 FIRST_ID = 1_000_000          # student IDs S1000000, S1000001, ...
@@ -83,7 +80,7 @@ def _rows(catalog: Catalog, rng: random.Random) -> Iterator[Tuple[dict, List[dic
         yield student, attempts
 
 
-def generate(engine, catalog: Catalog) -> Tuple[int, float]:  # type: ignore[no-untyped-def]
+def generate(engine, catalog: Catalog) -> Tuple[int, float]:
     """Fill an empty records database; returns (attempt rows, seconds)."""
     rng = random.Random(SEED)
     start = time.perf_counter()
@@ -114,7 +111,7 @@ def generate(engine, catalog: Catalog) -> Tuple[int, float]:  # type: ignore[no-
     return total, time.perf_counter() - start
 
 
-def time_lookups(engine, catalog: Catalog) -> List[float]:  # type: ignore[no-untyped-def]
+def time_lookups(engine, catalog: Catalog) -> List[float]:
     """Milliseconds per lookup, sorted: fetch_student + check_progress, then the audit write."""
     rng = random.Random(SEED + 1)
     credentials = list(catalog.credentials)
@@ -139,7 +136,7 @@ def time_lookups(engine, catalog: Catalog) -> List[float]:  # type: ignore[no-un
     return sorted(times)
 
 
-def _check_indexes(engine) -> None:  # type: ignore[no-untyped-def]
+def _check_indexes(engine) -> None:
     """fetch_student filters course_attempts on student_id: some index must lead with it."""
     from sqlalchemy import inspect
 
@@ -172,8 +169,7 @@ def _sqlite_url() -> Iterator[str]:
 
 @contextmanager
 def _postgres_url() -> Iterator[str]:
-    sys.path.insert(0, str(REPO / "tests" / "records"))
-    from pg import throwaway_postgres  # noqa: E402
+    from pg import throwaway_postgres  # tests/records/pg.py (make bench puts the tests' folders on the path)
 
     with throwaway_postgres() as url:
         yield url

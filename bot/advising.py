@@ -17,8 +17,8 @@ from bot.errors import BotError
 from bot.identity import Identity, Verification
 from bot.models import StudentRecord
 from bot.progress import check_progress
-from bot.records import fetch_student, session_scope, write_audit
-from bot.sis import fetch_student_from_sis, sis_configured
+from bot.records import session_scope, write_audit
+from bot.sources import record_source
 from bot.stacking import stacking_report
 from bot.student_ids import same_student, student_ids_in
 from bot.wording import progress_card, render_report, render_stacking
@@ -89,16 +89,12 @@ def subject_of(identity: Verification, text: str, remembered: Optional[str] = No
 
 
 def record_of(identity: Identity, student_id: str) -> "StudentRecord | Reply":
-    """The student's record (SIS when ``RECORDS_URL`` is set, else the database), or the reply
+    """The student's record from the :func:`~bot.sources.record_source`, or the reply
     to send instead: not yours (:func:`may_see`), or not found. Raises RecordsUnavailableError
     when the SIS gives no usable answer."""
     if not may_see(identity, student_id):
         return respond(NOT_YOURS)
-    if sis_configured():
-        record = fetch_student_from_sis(student_id)
-    else:
-        with session_scope() as session:
-            record = fetch_student(session, student_id)
+    record = record_source().fetch(student_id)
     if record is None:
         if identity.role == "advisor":
             return respond("utter_student_not_found", student_id=student_id)

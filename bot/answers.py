@@ -24,7 +24,7 @@ LIST_CODES = 24
 EXAMPLES = 4
 
 
-def join_words(items: List[str], last: str = "and") -> str:
+def join_words(items: Sequence[str], last: str = "and") -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)

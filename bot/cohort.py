@@ -67,18 +67,18 @@ from bot.progress import ProgressReport, check_progress
 from bot.records import (AttemptRow, CohortProgressRow, CohortSummaryRow, RecordsVersionRow, StudentRow,
                          bump_records_version, get_engine, records_version, session_scope, term_from_key,
                          write_audit)
-from bot.sis import sis_configured
+from bot.sources import record_source
 from bot.terms import Term
 
 logger = logging.getLogger(__name__)
 
 
-def _delete_rows(entity):  # type: ignore[no-untyped-def]
+def _delete_rows(entity):
     """``sqlalchemy.delete`` of many rows, the session's objects not synchronised in Python."""
     return delete(entity).execution_options(synchronize_session=False)
 
 
-def _update_rows(entity):  # type: ignore[no-untyped-def]
+def _update_rows(entity):
     """``sqlalchemy.update`` of many rows, the session's objects not synchronised in Python."""
     return update(entity).execution_options(synchronize_session=False)
 
@@ -252,7 +252,7 @@ class _Records:
     def __init__(self) -> None:
         self._terms: Dict[int, Term] = {}
 
-    def _attempts(self, rows) -> Dict[str, List[Attempt]]:  # type: ignore[no-untyped-def]
+    def _attempts(self, rows) -> Dict[str, List[Attempt]]:
         out: Dict[str, List[Attempt]] = {}
         terms = self._terms
         for sid, course, key, grade, hours, institution in rows:
@@ -310,7 +310,7 @@ def _insert(session: Session, key: str, rows: Sequence[Standing]) -> None:
 _COUNTED = {ONE_AWAY: (IN_PROGRESS, 1), EARNED_KIND: (EARNED, 0), COUNT: (IN_PROGRESS, None)}
 
 
-def _where(key: str, kind: str, credential_id: Optional[str] = None) -> list:  # type: ignore[type-arg]
+def _where(key: str, kind: str, credential_id: Optional[str] = None) -> list:
     status, left = _COUNTED[kind]
     where = [CohortProgressRow.catalog_key == key, CohortProgressRow.status == status]
     if left is not None:
@@ -609,7 +609,7 @@ def cohort_reply(identity: Verification, kind: str, credential: Optional[Credent
         return refused
     if kind not in KINDS:
         raise ValueError(f"unknown cohort question '{kind}'")
-    if sis_configured():
+    if not record_source().whole_cohort:
         return respond(NO_SIS)
     engine = engine or get_engine()
     answer = _answer(kind, credential, catalog, engine)

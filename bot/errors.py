@@ -58,3 +58,24 @@ class RecordsUnavailableError(BotError):
     The message names what went wrong and where (host, HTTP status, field path) and is safe to
     log: it never holds grades, tokens, query strings or the response body.
     """
+
+
+class SisTimeout(RecordsUnavailableError):
+    """The SIS did not answer in time (connecting, waiting, or sending the answer)."""
+
+
+class SisUnreachable(RecordsUnavailableError):
+    """The SIS could not be reached, or broke off its answer (refused, DNS, dropped connection)."""
+
+
+class SisHttpError(RecordsUnavailableError):
+    """The SIS answered with an HTTP error status (after the retries); ``status`` is that status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SisBadAnswer(RecordsUnavailableError):
+    """The SIS's answer is not a usable record: not JSON, the wrong shape, too large, or another
+    student's."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
@@ -25,13 +24,13 @@ from sqlalchemy.engine import Engine
 from bot.catalog import Catalog, normalise_course_code
 from bot.cohort import records_changed
 from bot.errors import RecordsImportError
+from bot.fields import parse_boolean, parse_credit_hours
 from bot.grades import is_known_grade
 from bot.records import AttemptRow, StudentRow, get_engine, session_scope, term_key
 from bot.terms import parse_term
 
 STUDENT_COLUMNS = ("student_id", "name", "email", "has_bachelors")
 ENROLLMENT_COLUMNS = ("student_id", "course", "term", "grade", "credit_hours", "institution")
-_BOOLEANS = {"true": True, "false": False}
 #: Longest text each column may hold (the database's column sizes).
 MAX_LENGTHS = {"student_id": 32, "name": 200, "email": 254, "institution": 200}
 
@@ -118,12 +117,12 @@ def read_students(path: PathLike) -> List[_StudentIn]:
         for col in ("name", "email"):
             if not row[col]:
                 raise RecordsImportError(name, line, col, f"empty {col}")
-        flag = row["has_bachelors"].lower()
-        if flag not in _BOOLEANS:
+        flag = parse_boolean(row["has_bachelors"])
+        if flag is None:
             raise RecordsImportError(
                 name, line, "has_bachelors", f"bad boolean '{row['has_bachelors']}' (expected true or false)"
             )
-        out.append(_StudentIn(sid, row["name"], row["email"], _BOOLEANS[flag]))
+        out.append(_StudentIn(sid, row["name"], row["email"], flag))
     return out
 
 
@@ -156,13 +155,12 @@ def read_enrollments(path: PathLike, catalog: Catalog) -> List[_AttemptIn]:
 
 
 def _credit_hours(text: str, default: float) -> Optional[float]:
-    if not text:
-        return float(default)
+    """The row's credit hours (blank: the catalog's ``default``), or None when they are invalid."""
     try:
-        value = float(text)
+        hours = parse_credit_hours(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) and 0 < value <= 12 else None
+    return float(default) if hours is None else hours
 
 
 def import_records(

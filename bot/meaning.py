@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
@@ -119,7 +119,7 @@ class ExampleIndex:
         sims = self.vectors @ vector
         best = np.full(len(self._names), -1.0, dtype=np.float32)
         np.maximum.at(best, self._columns, sims)
-        return dict(zip(self._names, best.tolist()))
+        return dict(zip(self._names, best.tolist(), strict=True))
 
 
 def is_crisis_text(text: str) -> bool:
@@ -134,7 +134,7 @@ def decide(
     crisis: ExampleIndex,
     text: str = "",
     passthrough_intents: Iterable[str] = (),
-    t: Thresholds = Thresholds(),
+    t: Thresholds = Thresholds(),  # noqa: B008 - never changed by decide(): one shared default is safe
     crisis_by_words_only: bool = False,
 ) -> Decision:
     """Decide for one message from its vector, the classifier's ranking ``[(intent, confidence)]``

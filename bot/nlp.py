@@ -46,7 +46,7 @@ def build_pipeline(catalog: Catalog):
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()  # empties the ruler, so patterns go in afterwards
-    ruler.add_patterns(entity_patterns(catalog))
+    ruler.add_patterns(entity_patterns(catalog))  # type: ignore[attr-defined]  # spaCy types add_pipe as a generic Pipe
     return nlp
 
 

@@ -14,7 +14,7 @@ may be None (the ones the student has courses in are used). Blocking: run them i
 from __future__ import annotations
 
 import re
-from typing import Callable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple, Union
 
 from bot.advising import Reply, always, disclose
 from bot.answers import join_words
@@ -48,14 +48,18 @@ def _whose(identity: Identity, student_id: str) -> Tuple[str, str, str]:
     return student_id, f"{student_id} has", f"{student_id}'s"
 
 
+#: What a reply's renderer gives: the text, or (the text, the one credential it was about).
+Rendered = Union[str, Tuple[str, Optional[str]]]
+
+
 def _answer(identity: Identity, student_id: str, action: str, credential: Optional[Credential],
-            still_wanted: Callable[[], bool], render: Callable[[StudentRecord], object]) -> Reply:
+            still_wanted: Callable[[], bool], render: Callable[[StudentRecord], Rendered]) -> Reply:
     """:func:`~bot.advising.disclose` with ``render``'s text, or (text, the one credential it was about)."""
     def reply(record: StudentRecord) -> Reply:
         text = render(record)
         if isinstance(text, tuple):
             return Reply(text[0], about=text[1])
-        return Reply(str(text), about=credential.name if credential else None)
+        return Reply(text, about=credential.name if credential else None)
 
     return disclose(identity, student_id, action, credential.id if credential else None, reply, still_wanted)
 
@@ -82,7 +86,7 @@ def _steps_of(report: ProgressReport) -> str:
 
 def next_steps_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential],
                      text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
-    def render(record: StudentRecord) -> str:
+    def render(record: StudentRecord) -> Rendered:
         if credential is not None:
             report = check_progress(catalog, credential, record.student, record.attempts)
             marks = checklist(catalog, report)
@@ -135,7 +139,7 @@ def badge_reply(identity: Identity, student_id: str, catalog: Catalog, credentia
                 text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     you, _, _ = _whose(identity, student_id)
 
-    def render(record: StudentRecord) -> str:
+    def render(record: StudentRecord) -> Rendered:
         if credential is not None:
             return _badge_line(catalog, check_progress(catalog, credential, record.student, record.attempts), you)
         reports = _reports(catalog, record)
@@ -163,7 +167,7 @@ def overview_reply(identity: Identity, student_id: str, catalog: Catalog, creden
     """One line per credential the student has courses in (``credential`` is ignored)."""
     _, _, your = _whose(identity, student_id)
 
-    def render(record: StudentRecord) -> str:
+    def render(record: StudentRecord) -> Rendered:
         reports = _reports(catalog, record)
         if not reports:
             return _nothing_yet(catalog, identity, student_id)
@@ -189,7 +193,7 @@ def eligibility_reply(identity: Identity, student_id: str, catalog: Catalog, cre
     rule (a course first taken in or after its launch term) and where they stand."""
     you, has, _ = _whose(identity, student_id)
 
-    def render(record: StudentRecord) -> str:
+    def render(record: StudentRecord) -> Rendered:
         report = check_progress(catalog, credential, record.student, record.attempts)
         pol = catalog.levels[credential.level]
         name = f"{credential.name} ({credential.level})"
@@ -200,7 +204,7 @@ def eligibility_reply(identity: Identity, student_id: str, catalog: Catalog, cre
         if report.status == EARNED:
             return f"{has[0].upper() + has[1:]} already earned {credential.name}."
         if report.status == NOT_ELIGIBLE:
-            return f"Not as things stand: " + " ".join(report.notes or report.reasons)
+            return "Not as things stand: " + " ".join(report.notes or report.reasons)
         degree = "it needs a bachelor's degree, which the record shows" if pol.requires_bachelors else "no degree is needed"
         launch = (f"at least one course must be first taken in {credential.launch_term} or later"
                   + (" — already met" if report.launch_rule_ok else
@@ -276,7 +280,7 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
     if asked_for is not None and (named or _NUMBER_RE.search(text or "")) and not meant & set(asked_for.course_codes):
         asked_for = None  # a course of another credential than the one talked about: that one's
 
-    def render(record: StudentRecord) -> str:
+    def render(record: StudentRecord) -> Rendered:
         credential = asked_for
         if not grades:
             return "Which grade should I try? E.g. \"what if I get a B in my last course?\""

@@ -135,8 +135,8 @@ def _tally(catalog: Catalog, credential: Credential, courses: Dict[str, _Course]
     for req in credential.requirements:
         if isinstance(req, ChooseGroup):
             opts = [courses[c] for c in req.options]
-            graded = sorted((c for c in opts if c.counted), key=lambda c: -c.counted.points)
-            t.counted.extend(c.counted for c in graded[: req.choose])
+            graded = sorted((c.counted for c in opts if c.counted), key=lambda a: -a.points)
+            t.counted.extend(graded[: req.choose])
             done = sum(c.completed for c in opts)
             if done >= req.choose:
                 continue
@@ -182,7 +182,7 @@ def _gpa(catalog: Catalog, counted: Sequence[Attempt]) -> Optional[float]:
     """Rule 4: the credit-hour-weighted mean grade points, or None without graded attempts."""
     hours = [_hours(catalog, a) for a in counted]
     total = sum(hours)
-    return sum(a.points * h for a, h in zip(counted, hours)) / total if total else None
+    return sum(a.points * h for a, h in zip(counted, hours, strict=True)) / total if total else None
 
 
 def check_progress(
@@ -250,8 +250,8 @@ def check_progress(
         credential=credential,
         status=status,
         completed=[
-            CompletedCourse(c.code, c.counted.term, c.counted.grade_code, _hours(catalog, c.counted))
-            for c in completed
+            CompletedCourse(c.code, a.term, a.grade_code, _hours(catalog, a))
+            for c in completed for a in [c.counted] if a is not None  # a completed course has one
         ],
         in_progress=[
             PendingCourse(c.code, c.pending.term) for c in courses.values() if c.pending and not c.completed

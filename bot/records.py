@@ -18,9 +18,8 @@ import datetime as _dt
 import functools
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         create_engine, event, insert, select, update)
@@ -129,7 +128,7 @@ class RecordsVersionRow(Base):
 
 
 @event.listens_for(RecordsVersionRow.__table__, "after_create")
-def _first_version(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
+def _first_version(table, connection, **_kw) -> None:
     connection.execute(insert(table).values(id=1, version=0))
 
 
@@ -185,7 +184,7 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-get_engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]
+get_engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]  # the cache is _engine's; tests and benches clear it through get_engine
 
 
 def _postgresql_connect_args(parsed: URL) -> dict:
@@ -214,7 +213,7 @@ def records_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

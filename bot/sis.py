@@ -22,7 +22,8 @@ The JSON answer (built-in :class:`JsonAdapter`)::
   home institution, otherwise the other school's name: transfer credit).
 - An HTTP 404 means "no such student". Any other failure is a :class:`RecordsUnavailableError`.
 
-The HTTP client (one module-level :class:`requests.Session`):
+The HTTP client (:class:`SisClient`, built once from the settings by :func:`bot.sources.record_source`;
+one module-level :class:`requests.Session` keeps connections open):
 
 - timeouts: connect ``RECORDS_CONNECT_TIMEOUT`` (default 1 s), read ``RECORDS_READ_TIMEOUT``
   (default 1.5 s, per socket read), and a budget for the whole call including retries,
@@ -68,6 +69,7 @@ import logging
 import math
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Protocol, runtime_checkable
 from urllib.parse import quote, urlsplit
 
@@ -77,19 +79,21 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from bot.catalog import normalise_course_code
-from bot.errors import ConfigError, RecordsUnavailableError
+from bot.errors import ConfigError, RecordsUnavailableError, SisBadAnswer, SisHttpError, SisTimeout, SisUnreachable
+from bot.fields import parse_boolean, parse_credit_hours
 from bot.grades import is_known_grade
 from bot.models import Attempt, Student, StudentRecord
 from bot.terms import parse_term
+from bot.timeouts import SIS_CONNECT_TIMEOUT_S, SIS_READ_TIMEOUT_S, SIS_TOTAL_TIMEOUT_S
 
 logger = logging.getLogger(__name__)
 
 URL_ENV = "RECORDS_URL"
 ADAPTER_ENV = "RECORDS_ADAPTER"
 TOKEN_ENV = "RECORDS_TOKEN"
-CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT_S = "RECORDS_CONNECT_TIMEOUT", 1.0
-READ_TIMEOUT_ENV, DEFAULT_READ_TIMEOUT_S = "RECORDS_READ_TIMEOUT", 1.5
-TOTAL_TIMEOUT_ENV, DEFAULT_TOTAL_TIMEOUT_S = "RECORDS_TOTAL_TIMEOUT", 3.5
+CONNECT_TIMEOUT_ENV = "RECORDS_CONNECT_TIMEOUT"
+READ_TIMEOUT_ENV = "RECORDS_READ_TIMEOUT"
+TOTAL_TIMEOUT_ENV = "RECORDS_TOTAL_TIMEOUT"
 PLACEHOLDER = "{student_id}"
 #: A student's attempts are a few kilobytes; anything much larger is not a record.
 MAX_ANSWER_BYTES = 1 << 20
@@ -206,33 +210,20 @@ def _text(value: Any, where: str, required: bool = False) -> str:
 
 
 def _boolean(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise Invalid(f"{where}: expected true or false")
+    flag = parse_boolean(value)
+    if flag is None:
+        raise Invalid(f"{where}: expected true or false")
+    return flag
 
 
 def _credit_hours(value: Any, where: str) -> Optional[float]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     try:
-        if isinstance(value, bool):
-            raise ValueError
-        hours = float(value)
-    except (TypeError, ValueError):
-        raise Invalid(f"{where}: expected a number") from None
-    if not (math.isfinite(hours) and 0 < hours <= 12):
-        raise Invalid(f"{where}: expected a number above 0, at most 12")
-    return hours
+        return parse_credit_hours(value)
+    except ValueError as exc:
+        raise Invalid(f"{where}: {exc}") from None
 
 
 # ---- choosing the adapter ---------------------------------------------------------------------
-
-def sis_configured() -> bool:
-    """Whether records come from the SIS (``RECORDS_URL`` is set) rather than the database."""
-    return bool(os.environ.get(URL_ENV, "").strip())
-
 
 def load_adapter(path: Optional[str] = None) -> Adapter:
     """An instance of the adapter class named by ``path`` (default ``$RECORDS_ADAPTER``, else
@@ -279,7 +270,7 @@ class _BudgetRetry(Retry):
         if budget is not None:
             deadline, attempt_s = budget
             if time.monotonic() + new_retry.get_backoff_time() + attempt_s > deadline:
-                raise MaxRetryError(_pool, url or "", error)  # type: ignore[arg-type]
+                raise MaxRetryError(_pool, url or "", error)
         return new_retry
 
 
@@ -298,8 +289,28 @@ _session.mount("http://", HTTPAdapter(max_retries=RETRY, pool_connections=4, poo
 _session.mount("https://", HTTPAdapter(max_retries=RETRY, pool_connections=4, pool_maxsize=16))
 
 
-def _seconds(env: str, default: float) -> float:
-    raw = os.environ.get(env, "").strip()
+@dataclass(frozen=True)
+class Timeouts:
+    """The SIS client's limits in seconds: ``connect``, ``read`` (each socket read) and ``total``
+    (the whole call, retries included). Defaults: bot/timeouts.py."""
+
+    connect: float = SIS_CONNECT_TIMEOUT_S
+    read: float = SIS_READ_TIMEOUT_S
+    total: float = SIS_TOTAL_TIMEOUT_S
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Timeouts":
+        """The limits set by ``RECORDS_CONNECT_TIMEOUT``, ``..._READ_...`` and ``..._TOTAL_...``.
+
+        Raises:
+            ConfigError: a value that is not a number of seconds above 0.
+        """
+        return cls(_seconds(env, CONNECT_TIMEOUT_ENV, cls.connect), _seconds(env, READ_TIMEOUT_ENV, cls.read),
+                   _seconds(env, TOTAL_TIMEOUT_ENV, cls.total))
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
@@ -307,7 +318,7 @@ def _seconds(env: str, default: float) -> float:
     except ValueError:
         value = float("nan")
     if not (math.isfinite(value) and value > 0):
-        raise ConfigError(f"{env} must be a number of seconds above 0")
+        raise ConfigError(f"{name} must be a number of seconds above 0")
     return value
 
 
@@ -323,93 +334,104 @@ def _attempts(response: requests.Response) -> int:
     return len(retries.history) + 1 if retries is not None else 1
 
 
-def fetch_student_from_sis(student_id: str, adapter: Optional[Adapter] = None) -> Optional[StudentRecord]:
-    """The student's record from the SIS, or None when it answers 404 (no such student).
+class SisClient:
+    """Reads one student's record from the SIS: built once (the adapter, its URL and token, the
+    time limits), then :meth:`fetch` for each lookup."""
 
-    Blocks for at most about ``RECORDS_TOTAL_TIMEOUT`` seconds (default 3.5).
+    def __init__(self, adapter: Adapter, timeouts: Timeouts = Timeouts()) -> None:  # noqa: B008 - frozen
+        self.adapter = adapter
+        self.timeouts = timeouts
 
-    Args:
-        student_id: the ID to look up; it is URL-encoded into ``RECORDS_URL``.
-        adapter: the adapter to use (default :func:`load_adapter`).
+    @classmethod
+    def from_settings(cls, env: Optional[Mapping[str, str]] = None, adapter: Optional[Adapter] = None) -> "SisClient":
+        """The client the settings describe (``RECORDS_*``, default the environment).
 
-    Raises:
-        RecordsUnavailableError: timeout, connection failure or 5xx after retries, another HTTP
-            error, an answer that is not JSON or has the wrong shape, or the record of another
-            student. The message is safe to log.
-        ConfigError: ``RECORDS_URL``, ``RECORDS_ADAPTER`` or a timeout setting is invalid.
-    """
-    if not student_id or not student_id.strip():
-        return None
-    adapter = adapter or load_adapter()
-    url = adapter.url_for(student_id)
-    headers = adapter.headers() if callable(getattr(adapter, "headers", None)) else {}
-    connect_s = _seconds(CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT_S)
-    read_s = _seconds(READ_TIMEOUT_ENV, DEFAULT_READ_TIMEOUT_S)
-    total_s = _seconds(TOTAL_TIMEOUT_ENV, DEFAULT_TOTAL_TIMEOUT_S)
-    where = _where(url)
-    try:
-        return _fetch(adapter, student_id, url, headers, (connect_s, read_s), total_s, where)
-    except RecordsUnavailableError as exc:
-        logger.warning("%s", exc)
-        raise
+        Raises:
+            ConfigError: ``RECORDS_ADAPTER`` or a timeout setting is invalid.
+        """
+        env = os.environ if env is None else env
+        return cls(adapter or load_adapter(env.get(ADAPTER_ENV, "")), Timeouts.from_env(env))
 
+    def fetch(self, student_id: str) -> Optional[StudentRecord]:
+        """The student's record, or None when the SIS answers 404 (no such student). Blocks for
+        at most about ``timeouts.total`` seconds.
 
-def _fetch(adapter: Adapter, student_id: str, url: str, headers: Dict[str, str],
-           timeout: tuple, total_s: float, where: str) -> Optional[StudentRecord]:
-    started = time.monotonic()
-    deadline = started + total_s
-    token = _BUDGET.set((deadline, sum(timeout)))
-    try:
-        response = _session.get(url, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
-    except requests.Timeout as exc:
-        kind = "connecting" if isinstance(exc, requests.ConnectTimeout) else "waiting for an answer"
-        raise RecordsUnavailableError(
-            f"the student information system at {where} timed out ({kind}) after "
-            f"{time.monotonic() - started:.1f} s"
-        ) from None
-    except requests.RequestException as exc:
-        raise RecordsUnavailableError(
-            f"the student information system at {where} could not be reached ({type(exc).__name__})"
-        ) from None
-    finally:
-        _BUDGET.reset(token)
-    with response:
-        status = response.status_code
-        if status == 404:
+        Raises:
+            RecordsUnavailableError: one of its subclasses in bot/errors.py — :class:`SisTimeout`,
+                :class:`SisUnreachable`, :class:`SisHttpError` (another HTTP error, also after
+                retries), :class:`SisBadAnswer` (not JSON, the wrong shape, too large, another
+                student's record). The message is safe to log.
+            ConfigError: ``RECORDS_URL`` is invalid.
+        """
+        if not student_id or not student_id.strip():
             return None
-        if not 200 <= status < 300:
-            tries = _attempts(response)
-            raise RecordsUnavailableError(
-                f"the student information system at {where} answered HTTP {status}"
-                + (f" after {tries} attempts" if tries > 1 else "")
-            )
-        body = _read_body(response, deadline, where)
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise RecordsUnavailableError(
-            f"the student information system at {where} sent an answer that is not JSON"
-        ) from None
-    try:
-        record = adapter.parse(payload)
-    except RecordsUnavailableError:
-        raise
-    except Invalid as exc:
-        raise RecordsUnavailableError(
-            f"the student information system at {where} sent an answer of the wrong shape: {exc}"
-        ) from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise RecordsUnavailableError(
-            f"the student information system at {where} sent an answer of the wrong shape "
-            f"({type(exc).__name__} in {type(adapter).__name__}.parse)"
-        ) from None
-    if not isinstance(record, StudentRecord):
-        raise RecordsUnavailableError(f"{type(adapter).__name__}.parse did not return a StudentRecord")
-    if record.student.student_id.strip().casefold() != student_id.strip().casefold():
-        raise RecordsUnavailableError(
-            f"the student information system at {where} answered with another student's record"
-        )
-    return record
+        url = self.adapter.url_for(student_id)
+        headers: Dict[str, str] = getattr(self.adapter, "headers", dict)()  # an adapter may send no headers
+        try:
+            return self._fetch(student_id, url, headers, _where(url))
+        except RecordsUnavailableError as exc:
+            logger.warning("%s", exc)
+            raise
+
+    def _fetch(self, student_id: str, url: str, headers: Dict[str, str], where: str) -> Optional[StudentRecord]:
+        limits = self.timeouts
+        started = time.monotonic()
+        deadline = started + limits.total
+        token = _BUDGET.set((deadline, limits.connect + limits.read))
+        try:
+            response = _session.get(url, headers=headers, timeout=(limits.connect, limits.read),
+                                    allow_redirects=False, stream=True)
+        except requests.Timeout as exc:
+            kind = "connecting" if isinstance(exc, requests.ConnectTimeout) else "waiting for an answer"
+            raise SisTimeout(
+                f"the student information system at {where} timed out ({kind}) after "
+                f"{time.monotonic() - started:.1f} s"
+            ) from None
+        except requests.RequestException as exc:
+            raise SisUnreachable(
+                f"the student information system at {where} could not be reached ({type(exc).__name__})"
+            ) from None
+        finally:
+            _BUDGET.reset(token)
+        with response:
+            status = response.status_code
+            if status == 404:
+                return None
+            if not 200 <= status < 300:
+                tries = _attempts(response)
+                raise SisHttpError(
+                    f"the student information system at {where} answered HTTP {status}"
+                    + (f" after {tries} attempts" if tries > 1 else ""), status)
+            body = _read_body(response, deadline, where)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise SisBadAnswer(f"the student information system at {where} sent an answer that is not JSON") from None
+        adapter = self.adapter
+        try:
+            record = adapter.parse(payload)
+        except RecordsUnavailableError:
+            raise
+        except Invalid as exc:
+            raise SisBadAnswer(
+                f"the student information system at {where} sent an answer of the wrong shape: {exc}"
+            ) from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise SisBadAnswer(
+                f"the student information system at {where} sent an answer of the wrong shape "
+                f"({type(exc).__name__} in {type(adapter).__name__}.parse)"
+            ) from None
+        if not isinstance(record, StudentRecord):
+            raise SisBadAnswer(f"{type(adapter).__name__}.parse did not return a StudentRecord")
+        if record.student.student_id.strip().casefold() != student_id.strip().casefold():
+            raise SisBadAnswer(f"the student information system at {where} answered with another student's record")
+        return record
+
+
+def fetch_student_from_sis(student_id: str, adapter: Optional[Adapter] = None) -> Optional[StudentRecord]:
+    """One lookup with a client built from the current settings (the command line, tests); the
+    chat builds its client once (:func:`bot.sources.record_source`)."""
+    return SisClient.from_settings(adapter=adapter).fetch(student_id)
 
 
 def _read_body(response: requests.Response, deadline: float, where: str) -> bytes:
@@ -420,16 +442,12 @@ def _read_body(response: requests.Response, deadline: float, where: str) -> byte
         for chunk in response.iter_content(chunk_size=64 * 1024):
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
-                raise RecordsUnavailableError(
-                    f"the student information system at {where} sent more than {MAX_ANSWER_BYTES} bytes"
-                )
+                raise SisBadAnswer(f"the student information system at {where} sent more than {MAX_ANSWER_BYTES} bytes")
             if time.monotonic() > deadline:
-                raise RecordsUnavailableError(
-                    f"the student information system at {where} timed out (sending the answer)"
-                )
+                raise SisTimeout(f"the student information system at {where} timed out (sending the answer)")
             chunks.append(chunk)
     except requests.RequestException as exc:
-        raise RecordsUnavailableError(
+        raise SisUnreachable(
             f"the student information system at {where} broke off its answer ({type(exc).__name__})"
         ) from None
     return b"".join(chunks)

@@ -3,7 +3,7 @@
 Each limit sits inside the one around it (docs/operations.md, "The time limits nest"), so the
 innermost failure is the one the user hears about, and always within the widget's promise:
 
-    SQL statement 3.0 s < records lookup 3.5 s < Rasa's action call 4 s (ACTION_TIMEOUT)
+    SQL statement 3.0 s, SIS call 3.5 s (connect 1 + read 1.5) <= records lookup 3.5 s < Rasa's action call 4 s (ACTION_TIMEOUT)
       < nginx to the action servers 4.5 s (production) < the 5 s promise < the widget's 10 s
 
 The Rasa server (deploy/rasa_server.py), the actions (actions/progress.py), the records database
@@ -19,6 +19,13 @@ ACTION_TIMEOUT_S = 4.0
 #: How long an action waits for one records lookup before it apologises (actions/progress.py);
 #: below the Rasa server's limit on the whole action call.
 LOOKUP_TIMEOUT_S = 3.5
+
+#: The student information system client (bot/sis.py; ``RECORDS_*_TIMEOUT`` override them):
+#: connecting, each socket read, and the whole call with its retries — within the lookup's limit,
+#: so a slow SIS gets the records apology from the action, not the Rasa server's.
+SIS_CONNECT_TIMEOUT_S = 1.0
+SIS_READ_TIMEOUT_S = 1.5
+SIS_TOTAL_TIMEOUT_S = 3.5
 
 #: Left of the lookup budget for what a lookup does besides its slowest statement (connecting,
 #: the other statements, rendering the reply).
@@ -38,7 +45,8 @@ NGINX_ACTIONS_TIMEOUT_S = 4.5
 #: advisor); well above the 5 s answer promise, for a slow network.
 WIDGET_REQUEST_TIMEOUT_S = 10.0
 
-if not STATEMENT_TIMEOUT_MS / 1000 < LOOKUP_TIMEOUT_S < ACTION_TIMEOUT_S < NGINX_ACTIONS_TIMEOUT_S < 5.0:
+if not (STATEMENT_TIMEOUT_MS / 1000 < LOOKUP_TIMEOUT_S < ACTION_TIMEOUT_S < NGINX_ACTIONS_TIMEOUT_S < 5.0
+        and SIS_CONNECT_TIMEOUT_S + SIS_READ_TIMEOUT_S <= SIS_TOTAL_TIMEOUT_S <= LOOKUP_TIMEOUT_S):
     raise RuntimeError("bot/timeouts.py: the limits must nest (see the module docstring)")
 
 

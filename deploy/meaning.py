@@ -41,11 +41,11 @@ logger = logging.getLogger(__name__)
 VECTOR = "sentence_vector"
 
 
-def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:
+def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:  # None: no text
     """Each message's sentence vector (computed once, in one batch for all messages)."""
     missing = [m for m in messages if m.get(TEXT) and m.get(VECTOR) is None]
     if missing:
-        for message, vector in zip(missing, encoder().encode([m.get(TEXT) for m in missing])):
+        for message, vector in zip(missing, encoder().encode([m.get(TEXT) for m in missing]), strict=True):
             message.set(VECTOR, vector)
     return [m.get(VECTOR) for m in messages]
 
@@ -202,7 +202,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples
                     if m.get("text") and m.get("intent") and m.get("intent") not in NOT_INDEXED]
-        vectors = sentence_vectors(examples)
+        vectors = [v for v in sentence_vectors(examples) if v is not None]  # every example has text
         self.trained = ExampleIndex([m.get("intent") for m in examples],
                                     np.stack(vectors) if vectors else np.zeros((0, 384), np.float32))
         with self._storage.write_to(self._resource) as directory:
@@ -234,9 +234,9 @@ class MeaningRouter(GraphComponent, IntentClassifier):
         return self._crisis
 
     def process(self, messages: List[Message]) -> List[Message]:
-        for message, vector in zip(messages, sentence_vectors(messages)):
+        for message, vector in zip(messages, sentence_vectors(messages), strict=True):
             text = message.get("text")
-            if not text:
+            if not text or vector is None:
                 continue
             ranking = [(r.get("name"), float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []]
             if not ranking and message.get("intent"):

@@ -164,7 +164,7 @@ def nlu_cache_size() -> int:
     try:
         return max(0, int(os.environ.get("NLU_CACHE_SIZE", "4096")))
     except ValueError:
-        raise SystemExit(f"NLU_CACHE_SIZE must be a whole number, got {os.environ['NLU_CACHE_SIZE']!r}")
+        raise SystemExit(f"NLU_CACHE_SIZE must be a whole number, got {os.environ['NLU_CACHE_SIZE']!r}") from None
 
 
 def caching_parse(original: Callable, cache: ParseCache) -> Callable:

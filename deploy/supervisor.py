@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, List, Optional
+from typing import IO, Any, List, Optional
 
 FIRST_PAUSE_S = 1.0
 MAX_PAUSE_S = 30.0
@@ -48,6 +48,7 @@ STOP_GRACE_S = 20.0
 TICK_S = 0.2
 
 _PR_SET_PDEATHSIG = 1
+_prctl: Optional[Any]
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl  # Linux: looked up here, called in the child
 except (OSError, AttributeError):

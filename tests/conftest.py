@@ -2,18 +2,26 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import yaml
 
+from bot.catalog import Catalog, load_catalog
+from bot.sources import record_source
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 os.chdir(REPO)  # config.yml and domain.yml use repository-relative paths
 
-from bot.catalog import Catalog, load_catalog  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def records_source_from_each_tests_settings() -> Iterator[None]:
+    """The records source is chosen once per process from the settings (bot/sources.py); tests
+    change the settings (RECORDS_URL), so each test chooses again."""
+    record_source.cache_clear()
+    yield
+    record_source.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog_info import ActionCatalogInfo
 from actions.clarify import ActionClarify
-from replies import response_text, shown
+from replies import shown
 
 
 def tracker(

@@ -47,9 +47,11 @@ def test_answers_use_only_catalog_slots_and_state_no_number_of_their_own(domain,
     slots = domain["slots"]
     templates = list(faq_templates(domain))
     assert len(templates) >= 15  # most FAQ answers and the hand-over to a person
+    sent_values = {"example", "student_id", "name"}  # filled by the action that sends the response
     for name, variations in domain["responses"].items():
         for v in variations:
-            assert bool(v.get("condition")) == bool(PLACEHOLDER.findall(v["text"])), (
+            facts = [p for p in PLACEHOLDER.findall(v["text"]) if p not in sent_values]
+            assert bool(v.get("condition")) == bool(facts), (
                 f"{name}: catalog values only in a variation conditioned on catalog_loaded"
             )
             assert not re.search(r"\d", PLACEHOLDER.sub("", v["text"])), f"{name} states a number itself"

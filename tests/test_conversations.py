@@ -16,7 +16,7 @@ def test_blind_conversations(sample_bot, capsys):
     results = run(sample_bot.url, API_TOKEN, sample_token, conversations)
     with capsys.disabled():
         print(f"\nblind conversations ({CONVERSATIONS.name}):", summary(results))
-        for name, path in SETS.items():
+        for path in SETS.values():
             if path != CONVERSATIONS:
                 print(f"conversations looked at while building ({path.name}):",
                       summary(run(sample_bot.url, API_TOKEN, sample_token, load(path))))

@@ -21,7 +21,7 @@ from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
 from bot.resolve import find_credential_in_text, resolve_credential
 from large_catalog import large_catalog, typo
-from replies import response_text, shown
+from replies import shown
 
 MAX_CHARS = 900
 MAX_BUTTONS = 8

@@ -1,5 +1,4 @@
 """The Rasa component around the decision (deploy/meaning.py), on real Rasa messages."""
-import numpy as np
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 

@@ -15,6 +15,17 @@ from deploy import nginx_conf, rasa_server
 from deploy.catalog_nlg import CatalogNLG
 from deploy.tracker_store import ConversationStore
 
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import json
+import logging
+import socket
+import threading
+import time
+from rasa.core.actions.action import ActionExecutionRejection
+from rasa.core.channels import CollectingOutputChannel
+from rasa.shared.core.events import BotUttered
+from rasa.utils.endpoints import EndpointConfig
+
 
 @pytest.fixture(scope="module")
 def domain(repo):
@@ -105,10 +116,10 @@ def test_uninstall_leaves_rasa_as_it_was():
     rasa_server.install()
     try:
         rasa_server.install()  # twice: still one layer of patches
-        assert all(a is not b for a, b in zip(before, rasa_parts()))
+        assert all(a is not b for a, b in zip(before, rasa_parts(), strict=True))
     finally:
         rasa_server.uninstall()
-    assert all(a is b for a, b in zip(before, rasa_parts())) and sys.getswitchinterval() == interval
+    assert all(a is b for a, b in zip(before, rasa_parts(), strict=True)) and sys.getswitchinterval() == interval
     assert not rasa_server.installed()
 
 
@@ -239,17 +250,7 @@ def test_a_replaced_model_never_gets_the_old_models_parses(patched, two_models):
 
 # --- launcher: action calls that fail or take too long -------------------------------------------
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import socket  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
 
-from rasa.core.actions.action import ActionExecutionRejection  # noqa: E402
-from rasa.core.channels import CollectingOutputChannel  # noqa: E402
-from rasa.shared.core.events import BotUttered  # noqa: E402
-from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 
 GOOD_REPLY = {"events": [SlotSet("credential", "disaster-readiness").as_dict()],
               "responses": [{"text": "Disaster Readiness has three courses."}]}
@@ -350,7 +351,6 @@ def test_a_working_action_server_is_answered_as_before_and_a_rejection_passes_th
 
 def test_after_a_timed_out_action_call_the_turn_is_free_and_other_calls_have_no_limit(patched, action_servers):
     async def scenario():
-        from rasa.core.processor import MessageProcessor
 
         async def a_message(processor, message):  # a message whose action server hangs
             tracker = DialogueStateTracker.from_events("visitor-8", [ActionExecuted("action_listen")])
@@ -420,7 +420,6 @@ def test_a_waiter_cancelled_just_before_the_turn_is_released_loses_nothing():
 
 def test_endpoint_calls_give_up_the_turn_while_waiting(patched):
     async def scenario():
-        from rasa.core.processor import MessageProcessor  # patched by install()
         from rasa.utils.endpoints import EndpointConfig
 
         answered = []

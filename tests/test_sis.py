@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from actions.progress import UNAVAILABLE, ActionCheckProgress
 from bot.advising import progress_reply
-from bot.errors import BotError, ConfigError, RecordsUnavailableError
+from bot.errors import (BotError, ConfigError, RecordsUnavailableError, SisBadAnswer, SisHttpError, SisTimeout,
+                        SisUnreachable)
 from bot.identity import issue_token, verify_token
 from bot.models import Attempt, Student, StudentRecord
 from bot.resolve import find_credential
@@ -153,10 +154,11 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def failure(fn: Callable[[], Any]) -> tuple:
-    """(the RecordsUnavailableError raised by fn, seconds it took)."""
+def failure(fn: Callable[[], Any], kind: type = RecordsUnavailableError) -> tuple:
+    """(the error of type ``kind`` — a RecordsUnavailableError — raised by fn, seconds it took)."""
+    assert issubclass(kind, RecordsUnavailableError)  # what the actions answer with "try again"
     started = time.monotonic()
-    with pytest.raises(RecordsUnavailableError) as caught:
+    with pytest.raises(kind) as caught:
         fn()
     return caught.value, time.monotonic() - started
 
@@ -235,27 +237,29 @@ def test_404_means_no_such_student(sis, monkeypatch, sample_catalog):
 
 def test_always_503_gives_up_after_exactly_3_requests_within_4_s_ignoring_retry_after(sis, monkeypatch):
     use(monkeypatch, sis.url("down"))
-    error, took = failure(lambda: fetch_student_from_sis("S1004"))
+    error, took = failure(lambda: fetch_student_from_sis("S1004"), SisHttpError)
     assert sis.count("down") == 3 and took < 4.0
     assert "HTTP 503 after 3 attempts" in str(error) and isinstance(error, BotError)
+    assert error.status == 503
 
 
 def test_slow_5xx_are_not_retried_past_the_budget(sis, monkeypatch):
     use(monkeypatch, sis.url("slow-down"))
-    error, took = failure(lambda: fetch_student_from_sis("S1004"))
+    error, took = failure(lambda: fetch_student_from_sis("S1004"), SisHttpError)
     assert took < 4.0 and "HTTP 503" in str(error)
     assert sis.count("slow-down") == 1  # a second attempt could not finish within 3.5 s
 
 
 def test_400_is_not_retried(sis, monkeypatch):
     use(monkeypatch, sis.url("bad-request"))
-    error, _ = failure(lambda: fetch_student_from_sis("S1004"))
+    error, _ = failure(lambda: fetch_student_from_sis("S1004"), SisHttpError)
     assert sis.count("bad-request") == 1 and "HTTP 400" in str(error) and "attempts" not in str(error)
+    assert error.status == 400
 
 
 def test_a_slow_answer_times_out_within_4_s_without_a_retry(sis, monkeypatch):
     use(monkeypatch, sis.url("slow"))
-    error, took = failure(lambda: fetch_student_from_sis("S1004"))
+    error, took = failure(lambda: fetch_student_from_sis("S1004"), SisTimeout)
     assert took < 2.5 and "timed out" in str(error)
     assert sis.count("slow") == 1
 
@@ -263,20 +267,20 @@ def test_a_slow_answer_times_out_within_4_s_without_a_retry(sis, monkeypatch):
 def test_the_read_timeout_is_configurable(sis, monkeypatch):
     use(monkeypatch, sis.url("slow"))
     monkeypatch.setenv("RECORDS_READ_TIMEOUT", "0.3")
-    _, took = failure(lambda: fetch_student_from_sis("S1004"))
+    _, took = failure(lambda: fetch_student_from_sis("S1004"), SisTimeout)
     assert took < 1.0
 
 
 def test_connection_refused(monkeypatch):
     use(monkeypatch, f"http://127.0.0.1:{closed_port()}/students/{{student_id}}")
-    error, took = failure(lambda: fetch_student_from_sis("S1004"))
+    error, took = failure(lambda: fetch_student_from_sis("S1004"), SisUnreachable)
     assert took < 4.0 and "could not be reached" in str(error)
 
 
 def test_malformed_json(sis, monkeypatch):
     use(monkeypatch, sis.url("custom"))
     sis.payload = b'{"student": {"student_id": "S1004", "grade": "A-"'
-    error, _ = failure(lambda: fetch_student_from_sis("S1004"))
+    error, _ = failure(lambda: fetch_student_from_sis("S1004"), SisBadAnswer)
     assert "not JSON" in str(error) and "A-" not in str(error)
 
 
@@ -313,7 +317,7 @@ def _attempt(**changes: Any) -> Dict[str, Any]:
 def test_an_answer_of_the_wrong_shape_is_refused_naming_the_field_only(sis, monkeypatch, payload, where):
     use(monkeypatch, sis.url("custom"))
     sis.payload = payload
-    error, _ = failure(lambda: fetch_student_from_sis("S1004"))
+    error, _ = failure(lambda: fetch_student_from_sis("S1004"), SisBadAnswer)
     assert where in str(error)
     for value in ("'Z'", "Autumn", "three", "Diego", "B"):  # nothing from the answer is repeated
         assert value not in str(error)
@@ -322,7 +326,7 @@ def test_an_answer_of_the_wrong_shape_is_refused_naming_the_field_only(sis, monk
 def test_error_messages_hold_no_tokens_query_strings_or_ids(sis, monkeypatch):
     use(monkeypatch, sis.url("down", "?api_key=query-secret"))
     monkeypatch.setenv("RECORDS_TOKEN", "header-secret")
-    error, _ = failure(lambda: fetch_student_from_sis("S1004"))
+    error, _ = failure(lambda: fetch_student_from_sis("S1004"), SisHttpError)
     assert str(error) == f"the student information system at http://127.0.0.1:{sis.port} answered HTTP 503 after 3 attempts"
     assert sis.requests[0]["headers"]["Authorization"] == "Bearer header-secret"
 

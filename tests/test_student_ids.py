@@ -19,7 +19,7 @@ from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
 from bot.student_ids import student_ids_in
 from test_actions_progress import tracker as a_tracker
-from replies import response_text, shown
+from replies import shown
 
 SECRET = "test-secret-" + "i" * 40
 
@@ -158,6 +158,7 @@ def test_an_id_in_the_old_default_format_is_not_an_id_here(institution):
 @pytest.mark.parametrize("other", ["on record", "not on record"])
 def test_a_student_naming_another_id_is_refused_without_a_lookup(institution, monkeypatch, other):
     import bot.advising
+    import bot.sources
 
     a, b, absent = institution
     named = b if other == "on record" else absent
@@ -166,7 +167,7 @@ def test_a_student_naming_another_id_is_refused_without_a_lookup(institution, mo
         raise AssertionError("a record was looked up")
 
     monkeypatch.setattr(bot.advising, "record_of", no_lookup)
-    monkeypatch.setattr(bot.advising, "fetch_student", no_lookup)
+    monkeypatch.setattr(bot.sources.DatabaseSource, "fetch", no_lookup)
     messages, events = run(tracker(f"progress of {named} on cybersecurity essentials", token(a)))
     assert [m["response"] for m in messages] == [NOT_YOURS]
     assert messages[0]["text"].startswith("I can only show you your own record")

@@ -29,7 +29,7 @@ class Supervised:
         self.run_dir, self.log = tmp_path / "run", tmp_path / "supervisor.log"
         argv = [sys.executable, "-m", "deploy.supervisor", "--label", "test", "--run-dir", str(self.run_dir),
                 "--log-dir", str(tmp_path / "logs"), *extra]
-        for name, command in zip(runs[::2], runs[1::2]):
+        for name, command in zip(runs[::2], runs[1::2], strict=False):
             argv += ["--run", name, command]
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)

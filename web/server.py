@@ -29,14 +29,16 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.errors import ConfigError
+from bot.identity import issue_token
+from bot.timeouts import WIDGET_REQUEST_TIMEOUT_S
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 STATIC = HERE / "static"
 SAMPLE_STUDENTS = REPO / "data" / "sample" / "students.csv"
 DEV_ADVISOR = {"id": "A0001", "name": "A0001 (Advisor)", "role": "advisor"}
 DEV_TOKEN_TTL_S = 8 * 3600
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # so that `import bot` works when run as web/server.py
 
 logger = logging.getLogger("web")
 
@@ -126,8 +128,6 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 
 
 async def config(request: web.Request) -> web.Response:
-    from bot.timeouts import WIDGET_REQUEST_TIMEOUT_S
-
     cfg = request.app[CONFIG_KEY]
     return web.json_response({"rasaUrl": cfg["rasa_url"], "devLogin": cfg["dev_login"],
                               "requestTimeoutMs": int(WIDGET_REQUEST_TIMEOUT_S * 1000)})
@@ -138,8 +138,6 @@ async def dev_people(request: web.Request) -> web.Response:
 
 
 async def dev_login(request: web.Request) -> web.Response:
-    from bot.errors import ConfigError
-    from bot.identity import issue_token
 
     try:
         body = await request.json()
@@ -149,7 +147,7 @@ async def dev_login(request: web.Request) -> web.Response:
         return web.json_response({"error": "send a JSON object"}, status=400)
     sub, role = body.get("sub"), body.get("role")
     known = {(p["id"], p["role"]) for p in request.app[PEOPLE_KEY]}
-    if (sub, role) not in known:
+    if not isinstance(sub, str) or not isinstance(role, str) or (sub, role) not in known:
         return web.json_response({"error": "unknown sample person"}, status=400)
     try:
         token = issue_token(sub, role, DEV_TOKEN_TTL_S)

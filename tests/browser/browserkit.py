@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 import pytest
 import requests
 
-from servers import free_port  # noqa: F401  (tests/ is on sys.path via tests/conftest.py)
+from servers import free_port  # noqa: F401 - re-exported to the browser tests (tests/ is on the path: pyproject.toml)
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -74,7 +74,7 @@ def read_card(card: WebElement) -> Dict:
     bar = css(".mcc-bar")[0]
     items = []
     for li in css(".mcc-item"):
-        part = lambda sel: "".join(e.text for e in li.find_elements(By.CSS_SELECTOR, sel))  # noqa: E731
+        part = lambda sel, li=li: "".join(e.text for e in li.find_elements(By.CSS_SELECTOR, sel))  # noqa: E731 - a one-line helper per item
         items.append({"state": li.get_attribute("data-state"), "mark": part(".mcc-item__mark"),
                       "course": part(".mcc-item__course"), "meta": part(".mcc-item__meta"),
                       "text": li.text})
@@ -136,7 +136,7 @@ def test_a_progress_question_shows_the_card_instead_of_the_text(page, browser, r
     ticked = [i for i in shown["items"] if i["mark"] == TICK]
     assert len(ticked) == done == sum(i["state"] == "done" for i in expected["items"])
     assert all(i["state"] == "done" for i in ticked)
-    for got, want in zip(shown["items"], expected["items"]):
+    for got, want in zip(shown["items"], expected["items"], strict=True):
         assert got["course"] == want["course"]
         if want["state"] == "done":
             assert want["grade"] in got["meta"] and want["term"] in got["meta"]

@@ -6,7 +6,6 @@ PostgreSQL 15 cluster per test session, see ``pg.py``). If PostgreSQL cannot be 
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Callable, Iterator, List, Tuple
 
@@ -14,12 +13,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from pg import throwaway_postgres  # noqa: E402
-
-from bot.catalog import Catalog, load_catalog  # noqa: E402
-from bot.records import AttemptRow, Base, StudentRow, get_engine, session_scope  # noqa: E402
+from bot.catalog import Catalog, load_catalog
+from bot.records import AttemptRow, Base, StudentRow, get_engine, session_scope
+from pg import throwaway_postgres  # tests/records/pg.py: pytest puts this folder on the path
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG_FILE = REPO / "data" / "catalog.yml"

@@ -1,47 +1,18 @@
 """Custom actions driven with real Trackers and CollectingDispatchers."""
-import asyncio
 from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog_info import ActionCatalogInfo
 from actions.clarify import ActionClarify
-from replies import shown
+from actionkit import run
+from actionkit import tracker as _tracker
 
 
-def tracker(
-    text: str = "",
-    intent: str = "",
-    entities: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    ranking: Optional[List[Dict[str, Any]]] = None,
-) -> Tracker:
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "entities": entities or [],
-        "intent_ranking": ranking or [],
-    }
-    return Tracker.from_dict(
-        {
-            "sender_id": "test-user",
-            "slots": slots or {},
-            "latest_message": latest,
-            "events": [{"event": "user", "text": text, "parse_data": latest}],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        }
-    )
-
-
-def run(action, t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, {}))
-    return shown(dispatcher.messages), events
+def tracker(text: str = "", intent: str = "", entities: Optional[List[Dict[str, Any]]] = None,
+            slots: Optional[Dict[str, Any]] = None, ranking: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+    return _tracker(text, intent, None, entities, slots, ranking)
 
 
 def ent(entity: str, value: str) -> Dict[str, Any]:

@@ -1,21 +1,26 @@
 """Progress and stacking actions with real trackers carrying real signed tokens."""
-import asyncio
 import socket
+import threading
 import time
 from typing import Any, Dict, List, Optional
 
 import jwt
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 
 from actions.progress import ActionCheckProgress, ActionStackingReport
 from bot.identity import issue_token
 from bot.importer import import_records
-from bot.records import AuditEntry, get_engine, session_scope
+from bot.records import get_engine
 from bot.catalog import current_catalog
-from replies import response_text, shown
+from actionkit import audit_rows, run
+from actionkit import tracker as _tracker
+from replies import response_text
+
+
+def tracker(text: str, intent: str = "check_progress", auth: Optional[str] = None,
+            entities: Optional[List[Dict[str, Any]]] = None, slots: Optional[dict] = None) -> Tracker:
+    return _tracker(text, intent, auth, entities, slots)
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -34,24 +39,6 @@ def records(tmp_path, monkeypatch, repo, sample_catalog):
 
 def token(sub: str, role: str = "student", ttl: int = 600, secret: str = SECRET) -> str:
     return issue_token(sub, role, ttl, secret=secret)
-
-
-def tracker(text: str, intent: str = "check_progress", auth: Optional[str] = None,
-            entities: Optional[List[Dict[str, Any]]] = None, slots: Optional[dict] = None) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or [],
-              "metadata": {"auth_token": auth} if auth is not None else {}}
-    return Tracker("web-visitor", slots or {}, latest, [], False, None, {}, "action_listen")
-
-
-def run(action, t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, {}))
-    return shown(dispatcher.messages), events
-
-
-def audit_rows():
-    with session_scope() as s:
-        return [(a.actor_sub, a.role, a.student_id, a.credential_id, a.action) for a in s.execute(select(AuditEntry)).scalars()]
 
 
 def test_a_student_sees_their_own_progress_and_it_is_audited():
@@ -171,17 +158,24 @@ def test_a_lookup_that_answers_after_the_apology_is_not_audited(monkeypatch):
     import actions.progress
     import bot.advising
 
-    slow_record = bot.advising.record_of
+    slow_record, real_audit, decided = bot.advising.record_of, bot.advising.audit, threading.Event()
 
     def late(*args):
-        time.sleep(0.6)  # the database answers, but after the action gave up
+        time.sleep(0.6)  # the behaviour under test: the database answers, but after the action gave up
         return slow_record(*args)
+
+    def audit_spy(*args):
+        try:
+            return real_audit(*args)
+        finally:
+            decided.set()  # the lookup thread decided whether to write the audit row
 
     monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
     monkeypatch.setattr(bot.advising, "record_of", late)
+    monkeypatch.setattr(bot.advising, "audit", audit_spy)
     messages, _ = run(ActionCheckProgress(), tracker("how close am i to data storytelling?", auth=token("S1004")))
     assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
-    time.sleep(1.0)  # the lookup thread has finished by now
+    assert decided.wait(10)
     assert audit_rows() == []  # nothing was shown, so nothing is logged as disclosed
 
 
@@ -235,9 +229,10 @@ def test_a_which_credential_question_answered_after_the_apology_is_not_audited(m
     monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
     monkeypatch.setattr(bot.advising, "record_of", late)
     monkeypatch.setattr(actions.progress, "credentials_with_attempts", lookup)
+    # the database answers after the action's 0.2 s (asyncio.run then waits for the lookup's thread)
+    threading.Timer(0.6, release.set).start()
     messages, _ = run(ActionCheckProgress(), tracker("what do i still need?", auth=token("S1011")))
     assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
-    release.set()
     assert finished.wait(10)  # the lookup read the record after all…
     assert audit_rows() == []  # …but nothing was shown, so nothing is logged as disclosed
 

@@ -15,7 +15,9 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from test_actions_progress import tracker as a_tracker
+from actionkit import audit_rows
+from actionkit import run as run_action
+from actionkit import tracker as a_tracker
 from sqlalchemy import select, text
 
 from actions.cohort import ActionCohort
@@ -28,8 +30,8 @@ from bot.identity import Identity, Rejected, issue_token
 from bot.importer import import_records
 from bot.models import EARNED, IN_PROGRESS
 from bot.progress import check_progress
-from bot.records import AuditEntry, CohortProgressRow, fetch_student, get_engine, session_scope
-from replies import response_text, shown
+from bot.records import CohortProgressRow, fetch_student, get_engine, session_scope
+from replies import response_text
 
 SECRET = "test-secret-" + "c" * 40
 ADVISOR = Identity("A900", "advisor", dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
@@ -64,12 +66,6 @@ def records(tmp_path, monkeypatch, repo, sample_catalog):
     yield
     engine.dispose()
     get_engine.cache_clear()
-
-
-def audit_rows():
-    with session_scope() as s:
-        return [(a.actor_sub, a.role, a.student_id, a.credential_id, a.action)
-                for a in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()]
 
 
 # ---- which question -----------------------------------------------------------------------------
@@ -348,9 +344,7 @@ def tracker(text: str, auth: Optional[str], entities: Optional[List[Dict[str, An
 
 
 def run(t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionCohort().run(dispatcher, t, {}))
-    return shown(dispatcher.messages), events
+    return run_action(ActionCohort(), t)
 
 
 def test_the_action_answers_an_advisor_and_remembers_the_credential():
@@ -396,24 +390,28 @@ def test_the_action_asks_which_question_and_suggests_a_misspelled_credential():
 
 
 def test_the_action_apologises_when_the_lookup_is_too_slow_and_audits_nothing(monkeypatch):
+    import actions.cohort
     import actions.progress
     import bot.cohort
 
-    real, finished = bot.cohort._answer, threading.Event()
+    real, real_reply, finished = bot.cohort._answer, actions.cohort.cohort_reply, threading.Event()
 
     def late(*args):
+        time.sleep(0.6)  # the behaviour under test: the database answers, but after the action gave up
+        return real(*args)
+
+    def reply_spy(*args, **kwargs):
         try:
-            time.sleep(0.6)  # the database answers, but after the action gave up
-            return real(*args)
+            return real_reply(*args, **kwargs)
         finally:
-            finished.set()
+            finished.set()  # the lookup thread is done: it wrote its audit rows or gave up
 
     monkeypatch.setattr(actions.progress, "LOOKUP_TIMEOUT_S", 0.2)
     monkeypatch.setattr(bot.cohort, "_answer", late)
+    monkeypatch.setattr(actions.cohort, "cohort_reply", reply_spy)
     messages, events = run(tracker("who has earned data storytelling?", token("A900")))
     assert messages[0]["text"].startswith("Sorry, I can't look that up right now.")
-    assert finished.wait(5)
-    time.sleep(0.2)
+    assert finished.wait(10)
     assert audit_rows() == []  # the answer was never shown, so nothing is logged as disclosed
 
 

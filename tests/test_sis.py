@@ -14,7 +14,6 @@ from urllib.parse import unquote
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 
 from actions.progress import UNAVAILABLE, ActionCheckProgress
 from bot.advising import progress_reply
@@ -23,9 +22,11 @@ from bot.errors import (BotError, ConfigError, RecordsUnavailableError, SisBadAn
 from bot.identity import issue_token, verify_token
 from bot.models import Attempt, Student, StudentRecord
 from bot.resolve import find_credential
-from bot.records import AuditEntry, get_engine, session_scope
+from bot.records import get_engine
 from bot.sis import JsonAdapter, fetch_student_from_sis, load_adapter
 from bot.terms import Term
+from actionkit import audit_rows
+from actionkit import tracker as kit_tracker
 
 SECRET = "sis-test-secret-" + "z" * 40
 RECORDS_ENV = ("RECORDS_URL", "RECORDS_ADAPTER", "RECORDS_TOKEN", "RECORDS_CONNECT_TIMEOUT",
@@ -163,12 +164,6 @@ def failure(fn: Callable[[], Any], kind: type = RecordsUnavailableError) -> tupl
     return caught.value, time.monotonic() - started
 
 
-def audit_rows():
-    with session_scope() as s:
-        return [(a.actor_sub, a.role, a.student_id, a.credential_id, a.action)
-                for a in s.execute(select(AuditEntry)).scalars()]
-
-
 # ---- good answers -------------------------------------------------------------------------------
 
 def test_a_good_answer_becomes_a_record(sis, monkeypatch):
@@ -260,7 +255,7 @@ def test_400_is_not_retried(sis, monkeypatch):
 def test_a_slow_answer_times_out_within_4_s_without_a_retry(sis, monkeypatch):
     use(monkeypatch, sis.url("slow"))
     error, took = failure(lambda: fetch_student_from_sis("S1004"), SisTimeout)
-    assert took < 2.5 and "timed out" in str(error)
+    assert took < 2.9 and "timed out" in str(error)  # one 1.5 s read, no retry (a retry would pass 3 s)
     assert sis.count("slow") == 1
 
 
@@ -268,7 +263,7 @@ def test_the_read_timeout_is_configurable(sis, monkeypatch):
     use(monkeypatch, sis.url("slow"))
     monkeypatch.setenv("RECORDS_READ_TIMEOUT", "0.3")
     _, took = failure(lambda: fetch_student_from_sis("S1004"), SisTimeout)
-    assert took < 1.0
+    assert took < 1.4  # the 0.3 s limit, not the default 1.5 s
 
 
 def test_connection_refused(monkeypatch):
@@ -387,9 +382,7 @@ def test_without_records_url_the_database_is_used(monkeypatch, sample_catalog):
 # ---- in chat ------------------------------------------------------------------------------------
 
 def tracker(text: str, auth: str) -> Tracker:
-    latest = {"text": text, "intent": {"name": "check_progress", "confidence": 0.95}, "entities": [],
-              "metadata": {"auth_token": auth}}
-    return Tracker("web-visitor", {}, latest, [], False, None, {}, "action_listen")
+    return kit_tracker(text, "check_progress", auth)
 
 
 @pytest.mark.parametrize("scenario", ["down", "slow"])

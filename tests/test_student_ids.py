@@ -1,14 +1,11 @@
 """Student IDs in the institution's format (``institution.student_id_pattern``): the default's
 accept/reject list, validation at catalog load, and the real progress action with real trackers,
 real signed tokens and real records (imported into a temporary SQLite database)."""
-import asyncio
 import re
 from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 
 from actions.progress import ActionCheckProgress
 from bot.advising import NOT_YOURS, subject_of
@@ -16,10 +13,11 @@ from bot.catalog import DEFAULT_STUDENT_ID_PATTERN, load_catalog, parse_catalog
 from bot.errors import CatalogError
 from bot.identity import issue_token, verify_token
 from bot.importer import import_records
-from bot.records import AuditEntry, get_engine, session_scope
+from bot.records import get_engine
 from bot.student_ids import student_ids_in
-from test_actions_progress import tracker as a_tracker
-from replies import shown
+from actionkit import audit_rows
+from actionkit import run as run_action
+from actionkit import tracker as a_tracker
 
 SECRET = "test-secret-" + "i" * 40
 
@@ -121,15 +119,7 @@ def tracker(text: str, auth: str, slots: Optional[dict] = None,
 
 
 def run(t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionCheckProgress().run(dispatcher, t, {}))
-    return shown(dispatcher.messages), events
-
-
-def audit_rows():
-    with session_scope() as s:
-        return [(a.actor_sub, a.role, a.student_id, a.credential_id, a.action)
-                for a in s.execute(select(AuditEntry)).scalars()]
+    return run_action(ActionCheckProgress(), t)
 
 
 @pytest.mark.parametrize("written", [str.upper, str.lower], ids=["as stored", "lower case"])

@@ -123,7 +123,7 @@ def test_sigterm_or_ctrl_c_stops_every_server_and_exits_0(supervised, sig):
 def test_a_server_that_ignores_sigterm_is_killed_after_the_grace_time(supervised):
     sup = supervised("stubborn", STUBBORN, extra=["--stop-grace", "1"])
     pid = sup.pid("stubborn")
-    time.sleep(1)  # let it install its handler
+    time.sleep(1)  # the program under test gives no sign once it ignores SIGTERM: give it the time
     assert sup.stop() == 0
     assert not alive(pid)
     assert "test: stubborn did not stop within 1 s; killing it" in sup.lines()
@@ -137,7 +137,7 @@ def test_a_down_file_keeps_a_server_down_until_it_is_removed(supervised):
     sup.wait_for(lambda: any(line.startswith("test: web exited (killed by SIGKILL) after ")
                              and line.endswith("s; kept down while " + str(sup.run_dir / "web.down") + " exists")
                              for line in sup.lines()), what="held down")
-    time.sleep(2)
+    time.sleep(2)  # the behaviour under test is an absence: it stays down while the file exists
     assert not (sup.run_dir / "web.pid").exists()
     (sup.run_dir / "web.down").unlink()
     second = sup.pid("web")

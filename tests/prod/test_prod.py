@@ -15,7 +15,7 @@ import pytest
 import requests
 
 POLITE_ACTIONS = "Sorry, I can't look that up right now. Please try again in a few minutes."
-POLITE_RECORDS = "Sorry, I can't look up records right now"
+POLITE_RECORDS = POLITE_ACTIONS  # one apology for "can't be reached right now" (domain.yml utter_action_unavailable)
 PROGRESS_S1002 = "Disaster Readiness (graduate) for S1002: in progress, "
 LEVEL = "Disaster Readiness is a graduate"
 WITHIN_S = 5.0

@@ -40,9 +40,11 @@ CRISIS_PATTERNS = [
     r"\b(disappear(ed|ing)?|be gone) (for good|forever)\b", r"\bknows? where i (live|am|sleep|stay)\b", r"\b(cutting|cut) (again|my (arms?|wrists?|legs?))\b",
     r"\bjump(ing)? off (a|the|of) (\w+ )?(bridge|roof|building|garage|cliff|balcony|tower)", r"\b(don'?t|do not) want to be here anymore\b", r"\bcan'?t go on (anymore|like this|living)\b",
     r"\bwon'?t see it coming\b", r"\b(hits|hit|beats|beat|chokes|choked) me\b",
-    r"\b(suicide|goodbye) (note|letter)s?\b", r"\bmake it (all )?stop (for good|forever)\b",
+    r"\b(suicide|goodbye) (note|letter|message|post|text|video)s?\b", r"\bmake it (all )?stop (for good|forever)\b",
+    r"\bwon'?t be (around|here|alive) (much |for )?(longer|long|anymore|any more)\b",
     # medical emergencies and fire
     r"\b(not|barely|stopped|can'?t|isn'?t) breathing\b", r"\b(can'?t|cannot|can not) breathe\b", r"\bchest pains?\b", r"\b(unconscious|unresponsive|collapsed|having a seizure|heart attack)\b",
+    r"\bbleeding\b", r"\b(car|bad|terrible) (accident|crash)\b",
     r"\b(there'?s|theres|there is) (a )?fire\b", r"\bsmoke (is )?(pouring|coming|everywhere|filling)\b",
 ]
 _CRISIS_RE = re.compile("|".join(CRISIS_PATTERNS))

@@ -5,7 +5,7 @@ and scored right / clarified / refused (honest hand-over) / wrong; `make bench` 
 """
 import pytest
 
-from realworld_eval import evaluate, load_questions, misses, parse_over_http, table
+from realworld_eval import bot_outcome, evaluate, load_questions, misses, parse_over_http, table
 from servers import API_TOKEN
 
 MAX_WRONG = 0.05            # confidently another topic's answer
@@ -44,10 +44,25 @@ def test_no_ordinary_question_gets_the_crisis_reply(rows):
     assert [r for r in rows if r[2] == "crisis" and "crisis" not in r[1]] == []
 
 
+SECOND_AUTHOR = ("realworld_blind_a.yml", "realworld_blind_b.yml")
+
+
+def test_every_crisis_of_the_second_authors_sets_gets_the_crisis_contacts(sample_bot):
+    """Their crisis messages (and only those) get the contacts; the sets' other figures are
+    printed by `make bench` (issue 12 is not done: see docs/answers.md)."""
+    parse = parse_over_http(sample_bot.url, API_TOKEN)
+    for name in SECOND_AUTHOR:
+        crises = [(text, expect) for text, expect in load_questions(name) if "crisis" in expect]
+        assert len(crises) >= 10
+        missed = [text for text, _ in crises if bot_outcome(parse(text)) != "crisis"]
+        assert missed == [], name
+
+
 def test_no_blind_question_is_a_training_example_or_a_staff_example(repo):
     from bot.staff_answers import load_answers
     from test_nlu import examples, norm
 
     taught = {norm(t) for f in (repo / "data" / "nlu").glob("*.yml") for _, t in examples(f)}
     taught |= {norm(e) for topic in load_answers(repo / "data" / "answers.yml") for e in topic.examples}
-    assert [t for t, _ in load_questions("realworld_test.yml") if norm(t) in taught] == []
+    for name in ("realworld_test.yml", *SECOND_AUTHOR):
+        assert [t for t, _ in load_questions(name) if norm(t) in taught] == [], name

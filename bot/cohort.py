@@ -59,7 +59,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.advising import SIGN_IN, Abandoned, Reply, always, respond
-from bot.answers import join_words
+from bot import wording
 from bot.catalog import Catalog, ChooseGroup, Credential
 from bot.identity import Identity, Verification
 from bot.models import EARNED, IN_PROGRESS, Attempt, Student
@@ -192,30 +192,6 @@ def courses_left(credential: Credential, report: ProgressReport) -> int:
         else:
             left += req not in done
     return left
-
-
-def needs(credential: Credential, report: ProgressReport) -> str:
-    """What is left, in a few words: ``needs STA 205``, ``needs JOU 310 (in progress)``,
-    ``needs one of INF 286, JOU 310 or ART 265``."""
-    done = {c.course for c in report.completed}
-    pending = {p.course for p in report.in_progress}
-    parts: List[str] = []
-    for req in credential.requirements:
-        if not isinstance(req, ChooseGroup):
-            if req not in done:
-                parts.append(f"{req} (in progress)" if req in pending else req)
-            continue
-        left = req.choose - sum(o in done for o in req.options)
-        if left <= 0:
-            continue
-        open_options = [o for o in req.options if o not in done]
-        busy = [o for o in open_options if o in pending]
-        if len(busy) >= left:
-            parts.extend(f"{o} (in progress)" for o in busy[:left])
-            continue
-        shown = open_options if len(open_options) <= 3 else open_options[:3] + [f"{len(open_options) - 3} others"]
-        parts.append(f"{'one' if left == 1 else left} of {join_words(shown, 'or')}")
-    return "needs " + "; ".join(parts) if parts else "all courses done"
 
 
 def _credentials_by_course(catalog: Catalog) -> Dict[str, List[Credential]]:
@@ -477,10 +453,6 @@ class _Answer:
     audit: List[Tuple[str, Optional[str]]]
 
 
-def _students(n: int) -> str:
-    return f"{n:,} student" + ("" if n == 1 else "s")
-
-
 def _list_answer(session: Session, kind: str, credential: Optional[Credential], catalog: Catalog,
                  counts: Dict[str, Dict[str, int]]) -> _Answer:
     """Who is one course away (``kind`` :data:`ONE_AWAY`), has earned, or is in progress on one
@@ -492,10 +464,7 @@ def _list_answer(session: Session, kind: str, credential: Optional[Credential], 
     which = credential.name if credential is not None else "a micro-credential"
     total = counts[kind].get(credential.id if credential is not None else "*", 0)
     if not total:
-        text = {ONE_AWAY: f"No student is one course away from {which} right now.",
-                EARNED_KIND: f"No student has earned {which} yet.",
-                COUNT: f"No student is in progress on {which} right now."}[kind]
-        return _Answer(text, [aggregate])
+        return _Answer(wording.cohort_nobody(kind, which), [aggregate])
     shown = list(session.execute(select(CohortProgressRow.student_id).where(*where).distinct()
                                  .order_by(CohortProgressRow.student_id).limit(MAX_NAMES)).scalars())
     pairs: Dict[str, List[str]] = {}
@@ -511,22 +480,13 @@ def _list_answer(session: Session, kind: str, credential: Optional[Credential], 
             report = check_progress(catalog, cred, student, attempts)
             if report.status != status or (left is not None and courses_left(cred, report) != left):
                 raise _Stale(kind)
-            parts.append((cred, needs(cred, report) if kind != EARNED_KIND else ""))
-        name = student.name if len(student.name) <= 40 else student.name[:39] + "…"
-        if credential is not None:
-            body = parts[0][1]
-        else:
-            body = "; ".join(f"{c.name}: {w}" if w else c.name for c, w in parts[:2])
-            body += f"; and {len(parts) - 2} more" if len(parts) > 2 else ""
-        line = f"{student.student_id} {name}" + (f" — {body}" if body else "")
+            parts.append((cred, wording.needs(cred, report) if kind != EARNED_KIND else ""))
+        line = wording.cohort_line(student.student_id, student.name, parts, one_credential=credential is not None)
         named.append((line, [student.student_id] + [c.id for c, _ in parts]))
     if len(named) != len(shown):
         raise _Stale(kind)  # a student of the summary is no longer on record
-    head = {ONE_AWAY: "One course away from", EARNED_KIND: "Earned", COUNT: "In progress on"}[kind]
-
     def render(n: int) -> str:
-        count = _students(total) + (f"; showing {n}" if n < total else "")
-        return "\n".join([f"{head} {which}: {count}."] + [line for line, _ in named[:n]])
+        return wording.cohort_list(kind, which, total, [line for line, _ in named[:n]])
 
     n = len(named)
     while n > 1 and len(render(n)) > MAX_CHARS:
@@ -540,24 +500,10 @@ def _count_answer(credential: Optional[Credential], catalog: Catalog, counts: Di
     per = counts[COUNT]
     if credential is not None:
         n = per.get(credential.id, 0)
-        text = (f"No student is in progress on {credential.name} right now." if not n else
-                f"{_students(n)} {'is' if n == 1 else 'are'} in progress on {credential.name}.")
-        return _Answer(text, [(COHORT, credential.id)])
+        return _Answer(wording.cohort_count(n, credential.name), [(COHORT, credential.id)])
     total = per.get("*", 0)
-    if not total:
-        return _Answer("No student is in progress on any micro-credential right now.", [(COHORT, None)])
     ranked = sorted((c for c in catalog.credentials if per.get(c.id)), key=lambda c: -per[c.id])
-    head = f"In progress: {_students(total)} on at least one micro-credential — "
-    items: List[str] = []
-    for i, cred in enumerate(ranked):
-        item = f"{cred.name} {per[cred.id]:,}"
-        rest = len(ranked) - i - 1
-        tail = f", and {rest} more credentials" if rest else ""
-        if len(head) + len(", ".join(items + [item])) + len(tail) + 1 > MAX_CHARS:
-            items.append(f"and {len(ranked) - i} more credentials")
-            break
-        items.append(item)
-    return _Answer(head + ", ".join(items) + ".", [(COHORT, None)])
+    return _Answer(wording.cohort_counts(total, [(c.name, per[c.id]) for c in ranked], MAX_CHARS), [(COHORT, None)])
 
 
 def cohort_refusal(identity: Verification, catalog: Optional[Catalog] = None) -> Optional[Reply]:

@@ -17,14 +17,14 @@ import re
 from typing import Callable, List, Optional, Sequence, Set, Tuple, Union
 
 from bot.advising import Reply, always, disclose
-from bot.answers import join_words
 from bot.catalog import Catalog, Credential
 from bot.grades import GRADE_POINTS
 from bot.identity import Identity
 from bot.models import EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, Attempt, StudentRecord
 from bot.progress import ProgressReport, check_progress
 from bot.terms import current_term
-from bot.wording import STATUS_LABELS, checklist
+from bot import wording
+from bot.wording import checklist
 from bot.resolve import find_course_codes
 
 #: A personal answer that would list more credentials than this names the first few.
@@ -39,13 +39,6 @@ def _reports(catalog: Catalog, record: StudentRecord) -> List[ProgressReport]:
     order = {EARNED: 3, IN_PROGRESS: 0, NOT_ELIGIBLE: 2, NOT_STARTED: 4}
     reports.sort(key=lambda r: (order[r.status], -len(r.completed)))
     return reports
-
-
-def _whose(identity: Identity, student_id: str) -> Tuple[str, str, str]:
-    """("You", "you have", "your") or ("S1004", "S1004 has", "S1004's")."""
-    if identity.role == "student":
-        return "You", "you have", "your"
-    return student_id, f"{student_id} has", f"{student_id}'s"
 
 
 #: What a reply's renderer gives: the text, or (the text, the one credential it was about).
@@ -69,19 +62,6 @@ def _only(reports: Sequence[ProgressReport]) -> Optional[str]:
     return reports[0].credential.name if len(reports) == 1 else None
 
 
-def _nothing_yet(catalog: Catalog, identity: Identity, student_id: str) -> str:
-    _, has, _ = _whose(identity, student_id)
-    return (f"{has[0].upper() + has[1:]} no courses of any {catalog.short_name} micro-credential on record yet. "
-            "Ask me about one by name (\"tell me about …\") to see its courses and how to start.")
-
-
-def _steps_of(report: ProgressReport) -> str:
-    cred = report.credential
-    if report.status == EARNED:
-        return f"{cred.name}: nothing left — it's earned. {report.next_steps[0]}"
-    return f"{cred.name}: " + " ".join(report.next_steps)
-
-
 # ---- what to take next ----------------------------------------------------------------------
 
 def next_steps_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential],
@@ -89,100 +69,45 @@ def next_steps_reply(identity: Identity, student_id: str, catalog: Catalog, cred
     def render(record: StudentRecord) -> Rendered:
         if credential is not None:
             report = check_progress(catalog, credential, record.student, record.attempts)
-            marks = checklist(catalog, report)
-            head = f"{credential.name} ({marks.done} of {marks.total} courses done) — next:"
-            if report.status == EARNED:
-                return f"{credential.name} is complete: nothing left to take. {report.next_steps[0]}"
-            return head + "\n" + "\n".join(f"• {s}" for s in report.next_steps)
+            return wording.next_steps_of(report, checklist(catalog, report))
         reports = [r for r in _reports(catalog, record) if r.status != EARNED] or _reports(catalog, record)
         if not reports:
-            return _nothing_yet(catalog, identity, student_id)
-        lines = [f"• {_steps_of(r)}" for r in reports[:MOST]]
-        more = f"\n(and {len(reports) - MOST} more — ask about one by name)" if len(reports) > MOST else ""
-        return "What to take next:\n" + "\n".join(lines) + more, _only(reports)
+            return wording.nothing_yet(catalog, identity.role == "student", student_id)
+        return wording.next_steps_of_each(reports, MOST), _only(reports)
     return _answer(identity, student_id, "next_steps", credential, still_wanted, render)
 
 
 # ---- when the badge comes -------------------------------------------------------------------
 
-def _missing(catalog: Catalog, report: ProgressReport) -> str:
-    marks = checklist(catalog, report)
-    going = [i.course for i in marks.items if i.state == "in_progress"]
-    needed = [i.course for i in marks.items if i.state == "needed"]
-    parts = []
-    if going:
-        parts.append(f"finish {join_words(going)} (in progress)")
-    if needed:
-        parts.append(f"complete {join_words(needed)}")
-    return join_words(parts)
-
-
-def _badge_line(catalog: Catalog, report: ProgressReport, you: str) -> str:
-    cred = report.credential
-    pol = catalog.levels[cred.level]
-    if report.status == EARNED:
-        return (f"{cred.name}: earned. To get the badge, email {catalog.contact_email}; Credly then emails "
-                f"{'you' if you == 'You' else you} a link to accept it.")
-    if report.status == NOT_ELIGIBLE:
-        return f"{cred.name}: not possible yet — " + " ".join(report.notes or report.reasons)
-    missing = _missing(catalog, report)
-    gpa = ""
-    if report.gpa is not None and round(report.gpa, 2) < pol.min_gpa:
-        gpa = f"; the GPA must also reach {pol.min_gpa:.2f} (it is {report.gpa:.2f})"
-    if not missing and gpa:
-        return f"{cred.name}: every course is done, but the GPA is {report.gpa:.2f}, below {pol.min_gpa:.2f}. {report.next_steps[-1]}"
-    return (f"{cred.name}: not yet — still to do: {missing or 'see the checklist'}{gpa}, each {pol.min_course_grade} "
-            f"or better. Once that's on the record, email {catalog.contact_email} to claim the badge.")
-
-
 def badge_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential],
                 text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
-    you, _, _ = _whose(identity, student_id)
+    you, _, _ = wording.whose(identity.role == "student", student_id)
 
     def render(record: StudentRecord) -> Rendered:
         if credential is not None:
-            return _badge_line(catalog, check_progress(catalog, credential, record.student, record.attempts), you)
+            return wording.badge_line(catalog, check_progress(catalog, credential, record.student, record.attempts), you)
         reports = _reports(catalog, record)
         if not reports:
-            return _nothing_yet(catalog, identity, student_id)
-        return "\n".join(_badge_line(catalog, r, you) for r in reports[:MOST]), _only(reports)
+            return wording.nothing_yet(catalog, identity.role == "student", student_id)
+        return "\n".join(wording.badge_line(catalog, r, you) for r in reports[:MOST]), _only(reports)
     return _answer(identity, student_id, "badge_status", credential, still_wanted, render)
 
 
 # ---- everything at once ---------------------------------------------------------------------
 
-def _summary_line(catalog: Catalog, report: ProgressReport) -> str:
-    marks = checklist(catalog, report)
-    line = f"• {report.credential.name}: {STATUS_LABELS[report.status]}, {marks.done} of {marks.total} courses done"
-    going = [i.course for i in marks.items if i.state == "in_progress"]
-    if going:
-        line += f" ({join_words(going)} in progress)"
-    if report.status == NOT_ELIGIBLE and report.notes:
-        line += " — " + report.notes[0]
-    return line
-
-
 def overview_reply(identity: Identity, student_id: str, catalog: Catalog, credential: Optional[Credential] = None,
                    text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     """One line per credential the student has courses in (``credential`` is ignored)."""
-    _, _, your = _whose(identity, student_id)
+    _, _, your = wording.whose(identity.role == "student", student_id)
 
     def render(record: StudentRecord) -> Rendered:
         reports = _reports(catalog, record)
         if not reports:
-            return _nothing_yet(catalog, identity, student_id)
+            return wording.nothing_yet(catalog, identity.role == "student", student_id)
         if len(reports) == 1:  # one credential: the follow-ups are about it
-            return _overview_text(catalog, reports, your), reports[0].credential.name
-        return _overview_text(catalog, reports, your)
+            return wording.overview_text(catalog, reports, your, MOST), reports[0].credential.name
+        return wording.overview_text(catalog, reports, your, MOST)
     return _answer(identity, student_id, "progress_all", None, still_wanted, render)
-
-
-def _overview_text(catalog: Catalog, reports: List[ProgressReport], your: str) -> str:
-    lines = [_summary_line(catalog, r) for r in reports[:MOST]]
-    if len(reports) > MOST:
-        lines.append(f"(and {len(reports) - MOST} more)")
-    return f"{your[0].upper() + your[1:]} micro-credentials:\n" + "\n".join(lines) + \
-        "\nAsk about one by name for the details."
 
 
 # ---- can I do this one? ---------------------------------------------------------------------
@@ -191,27 +116,18 @@ def eligibility_reply(identity: Identity, student_id: str, catalog: Catalog, cre
                       text: str = "", still_wanted: Callable[[], bool] = always) -> Reply:
     """Whether the student can earn ``credential``: the bachelor's rule of its level, the launch
     rule (a course first taken in or after its launch term) and where they stand."""
-    you, has, _ = _whose(identity, student_id)
+    you, has, _ = wording.whose(identity.role == "student", student_id)
 
     def render(record: StudentRecord) -> Rendered:
         report = check_progress(catalog, credential, record.student, record.attempts)
         pol = catalog.levels[credential.level]
-        name = f"{credential.name} ({credential.level})"
         if pol.requires_bachelors and not record.student.has_bachelors:
-            return (f"Not yet: {name} requires a bachelor's degree, and {'your' if you == 'You' else you + chr(39) + 's'} "
-                    f"record does not show one. If {'you hold' if you == 'You' else 'they hold'} one, email "
-                    f"{catalog.contact_email} to have the record updated.")
+            return wording.needs_a_degree(catalog, credential, you)
         if report.status == EARNED:
-            return f"{has[0].upper() + has[1:]} already earned {credential.name}."
+            return wording.already_earned(credential, has)
         if report.status == NOT_ELIGIBLE:
-            return "Not as things stand: " + " ".join(report.notes or report.reasons)
-        degree = "it needs a bachelor's degree, which the record shows" if pol.requires_bachelors else "no degree is needed"
-        launch = (f"at least one course must be first taken in {credential.launch_term} or later"
-                  + (" — already met" if report.launch_rule_ok else
-                     " — any course still to take counts for that"))
-        marks = checklist(catalog, report)
-        return (f"Yes — {name}: {degree}; {launch}. Each course needs {pol.min_course_grade} or better and a GPA of "
-                f"{pol.min_gpa:.2f}. {has[0].upper() + has[1:]} {marks.done} of {marks.total} courses done.")
+            return wording.not_as_things_stand(report)
+        return wording.can_do(catalog, report, checklist(catalog, report), has)
     return _answer(identity, student_id, "eligibility", credential, still_wanted, render)
 
 
@@ -283,7 +199,7 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
     def render(record: StudentRecord) -> Rendered:
         credential = asked_for
         if not grades:
-            return "Which grade should I try? E.g. \"what if I get a B in my last course?\""
+            return wording.what_if_which_grade()
         if credential is not None:
             reports = [check_progress(catalog, credential, record.student, record.attempts)]
         else:
@@ -292,46 +208,23 @@ def what_if_reply(identity: Identity, student_id: str, catalog: Catalog, credent
             about = [r for r in everything if meant & set(r.credential.course_codes)]
             reports = about or reports  # the credential of the course named, whatever its status
         if not reports:
-            return "I found no credential in progress to try that on — name one, e.g. \"what if I get a B in Data Storytelling's last course?\""
+            return wording.what_if_nothing_in_progress()
         report = reports[0]
         targets = _targets(catalog, report, named, by_number, record.attempts)
         if not targets:
-            return (f"Which course of {report.credential.name} do you mean? Name it, e.g. \"what if I get a "
-                    f"{grades[0]} in {report.credential.course_codes[-1]}?\"")
+            return wording.what_if_which_course(report.credential, grades[0])
         grade = grades[0]
         recorded = {a.course: a.grade_code for a in sorted(record.attempts, key=lambda a: a.term)
                     if not a.is_transfer and a.is_final}
         if all(recorded.get(c) == grade for c in targets):  # "does the C in PAD 682 stop me?": it's on record
-            marks = checklist(catalog, report)
-            gpa = f", GPA {report.gpa:.2f} (minimum {catalog.levels[report.credential.level].min_gpa:.2f})" \
-                if report.gpa is not None else ""
-            whose = "your" if identity.role == "student" else f"{student_id}'s"
-            least = catalog.levels[report.credential.level].min_course_grade
-            counts = ("and it counts" if GRADE_POINTS[grade] >= GRADE_POINTS[least]
-                      else f"below the minimum {least}, so that course is still to do")
-            return (f"That {grade} in {join_words(targets)} is on {whose} record already, {counts}: "
-                    f"{report.credential.name} is {STATUS_LABELS[report.status]}, {marks.done} of {marks.total} "
-                    f"courses done{gpa}."), report.credential.name
+            whose = wording.whose(identity.role == "student", student_id)[2]
+            return (wording.what_if_on_record(catalog, report, checklist(catalog, report), grade, targets, whose),
+                    report.credential.name)
         term = current_term()
         kept = [a for a in record.attempts if not (a.course in targets and (a.is_in_progress or a.grade_code == "I"))]
         pending_terms = {p.course: p.term for p in report.in_progress}
         hypo = kept + [Attempt(c, pending_terms.get(c, term), grade) for c in targets]
         after = check_progress(catalog, report.credential, record.student, hypo)
-        pol = catalog.levels[report.credential.level]
-        lines = [f"Hypothetically — this is a what-if, not {'your' if identity.role == 'student' else student_id + chr(39) + 's'} "
-                 f"record: with {'an' if grade[0] in 'AF' else 'a'} {grade} in {join_words(targets)} for {report.credential.name}:"]
-        if GRADE_POINTS[grade] < GRADE_POINTS[pol.min_course_grade]:
-            lines.append(f"• {grade} is below the minimum course grade of {pol.min_course_grade}, so "
-                         f"{'that course' if len(targets) == 1 else 'those courses'} would not count and would have to be retaken.")
-        if after.gpa is not None:
-            enough = "enough" if round(after.gpa, 2) >= pol.min_gpa else "not enough"
-            lines.append(f"• GPA {after.gpa:.2f} (minimum {pol.min_gpa:.2f}) — {enough}.")
-        if after.status == EARNED:
-            lines.append(f"• That would complete {report.credential.name}.")
-        else:
-            marks = checklist(catalog, after)
-            still = [i.course for i in marks.items if i.state != "done"]
-            rest = f"; still to do: {join_words(still)}" if still else ""
-            lines.append(f"• {report.credential.name} would be {STATUS_LABELS[after.status]}, {marks.done} of {marks.total} courses done{rest}.")
-        return "\n".join(lines), report.credential.name
+        whose = wording.whose(identity.role == "student", student_id)[2]
+        return wording.what_if_result(catalog, after, checklist(catalog, after), grade, targets, whose), report.credential.name
     return _answer(identity, student_id, "what_if", asked_for, still_wanted, render)

@@ -1,5 +1,6 @@
-"""Every sentence the progress rules build from a record: the reasons, the next steps, the
-checklist and report text, the widget's progress card and the stacking text.
+"""Every sentence built from a record: the progress rules' reasons and next steps, the checklist
+and report text, the widget's progress card, the stacking text, the answers to a student's own
+questions (what next, the badge, everything at once, can I, what if) and the actions' questions.
 
 The rules (:mod:`bot.progress`, :mod:`bot.stacking`) decide; this module says it. Fixed replies
 (sign in first, not yours, apologies) are not here: they are ``domain.yml`` responses.
@@ -7,10 +8,11 @@ The rules (:mod:`bot.progress`, :mod:`bot.stacking`) decide; this module says it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.answers import join_words, program_index_link, some_of
 from bot.catalog import Catalog, ChooseGroup, Credential
+from bot.grades import GRADE_POINTS
 from bot.models import EARNED, IN_PROGRESS, NOT_ELIGIBLE, NOT_STARTED, Attempt
 from bot.terms import Term
 
@@ -348,3 +350,252 @@ def stacks_into(catalog: Catalog, into: Sequence[str], program: str) -> str:
     return (f"Courses of {some_of(list(into), 'micro-credentials')} can stack into the {program} "
             f"(at most {catalog.max_stack_credits:g} credits, once you're admitted to it). "
             "Sign in and I can tell you which of your own credits would count.")
+
+
+# ---- a student's own questions (bot/personal.py) ---------------------------------------------
+
+def whose(is_student: bool, student_id: str) -> Tuple[str, str, str]:
+    """("You", "you have", "your") or ("S1004", "S1004 has", "S1004's")."""
+    if is_student:
+        return "You", "you have", "your"
+    return student_id, f"{student_id} has", f"{student_id}'s"
+
+
+def _capital(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def nothing_yet(catalog: Catalog, is_student: bool, student_id: str) -> str:
+    _, has, _ = whose(is_student, student_id)
+    return (f"{_capital(has)} no courses of any {catalog.short_name} micro-credential on record yet. "
+            "Ask me about one by name (\"tell me about …\") to see its courses and how to start.")
+
+
+def next_steps_of(report: ProgressReport, marks: Checklist) -> str:
+    """What to take next for one credential."""
+    cred = report.credential
+    if report.status == EARNED:
+        return f"{cred.name} is complete: nothing left to take. {report.next_steps[0]}"
+    return (f"{cred.name} ({marks.done} of {marks.total} courses done) — next:\n"
+            + "\n".join(f"• {s}" for s in report.next_steps))
+
+
+def _steps_of(report: ProgressReport) -> str:
+    cred = report.credential
+    if report.status == EARNED:
+        return f"{cred.name}: nothing left — it's earned. {report.next_steps[0]}"
+    return f"{cred.name}: " + " ".join(report.next_steps)
+
+
+def next_steps_of_each(reports: Sequence[ProgressReport], most: int) -> str:
+    """What to take next, one line per credential (the first ``most``)."""
+    lines = [f"• {_steps_of(r)}" for r in reports[:most]]
+    more = f"\n(and {len(reports) - most} more — ask about one by name)" if len(reports) > most else ""
+    return "What to take next:\n" + "\n".join(lines) + more
+
+
+def _missing(catalog: Catalog, report: ProgressReport) -> str:
+    marks = checklist(catalog, report)
+    going = [i.course for i in marks.items if i.state == "in_progress"]
+    needed = [i.course for i in marks.items if i.state == "needed"]
+    parts = []
+    if going:
+        parts.append(f"finish {join_words(going)} (in progress)")
+    if needed:
+        parts.append(f"complete {join_words(needed)}")
+    return join_words(parts)
+
+
+def badge_line(catalog: Catalog, report: ProgressReport, you: str) -> str:
+    """When the badge of one credential comes: earned and how to claim it, or what is missing."""
+    cred = report.credential
+    pol = catalog.levels[cred.level]
+    if report.status == EARNED:
+        return (f"{cred.name}: earned. To get the badge, email {catalog.contact_email}; Credly then emails "
+                f"{'you' if you == 'You' else you} a link to accept it.")
+    if report.status == NOT_ELIGIBLE:
+        return f"{cred.name}: not possible yet — " + " ".join(report.notes or report.reasons)
+    missing = _missing(catalog, report)
+    gpa = ""
+    if report.gpa is not None and round(report.gpa, 2) < pol.min_gpa:
+        gpa = f"; the GPA must also reach {pol.min_gpa:.2f} (it is {report.gpa:.2f})"
+    if not missing and gpa:
+        return (f"{cred.name}: every course is done, but the GPA is {report.gpa:.2f}, below {pol.min_gpa:.2f}. "
+                f"{report.next_steps[-1]}")
+    return (f"{cred.name}: not yet — still to do: {missing or 'see the checklist'}{gpa}, each {pol.min_course_grade} "
+            f"or better. Once that's on the record, email {catalog.contact_email} to claim the badge.")
+
+
+def _summary_line(catalog: Catalog, report: ProgressReport) -> str:
+    marks = checklist(catalog, report)
+    line = f"• {report.credential.name}: {STATUS_LABELS[report.status]}, {marks.done} of {marks.total} courses done"
+    going = [i.course for i in marks.items if i.state == "in_progress"]
+    if going:
+        line += f" ({join_words(going)} in progress)"
+    if report.status == NOT_ELIGIBLE and report.notes:
+        line += " — " + report.notes[0]
+    return line
+
+
+def overview_text(catalog: Catalog, reports: Sequence[ProgressReport], your: str, most: int) -> str:
+    """Everything at once: one line per credential (the first ``most``)."""
+    lines = [_summary_line(catalog, r) for r in reports[:most]]
+    if len(reports) > most:
+        lines.append(f"(and {len(reports) - most} more)")
+    return f"{_capital(your)} micro-credentials:\n" + "\n".join(lines) + "\nAsk about one by name for the details."
+
+
+def needs_a_degree(catalog: Catalog, credential: Credential, you: str) -> str:
+    name = f"{credential.name} ({credential.level})"
+    return (f"Not yet: {name} requires a bachelor's degree, and {'your' if you == 'You' else you + chr(39) + 's'} "
+            f"record does not show one. If {'you hold' if you == 'You' else 'they hold'} one, email "
+            f"{catalog.contact_email} to have the record updated.")
+
+
+def already_earned(credential: Credential, has: str) -> str:
+    return f"{_capital(has)} already earned {credential.name}."
+
+
+def not_as_things_stand(report: ProgressReport) -> str:
+    return "Not as things stand: " + " ".join(report.notes or report.reasons)
+
+
+def can_do(catalog: Catalog, report: ProgressReport, marks: Checklist, has: str) -> str:
+    """Yes, the credential can be earned: the degree and launch rules, the grades, where they stand."""
+    credential = report.credential
+    pol = catalog.levels[credential.level]
+    degree = "it needs a bachelor's degree, which the record shows" if pol.requires_bachelors else "no degree is needed"
+    launch = (f"at least one course must be first taken in {credential.launch_term} or later"
+              + (" — already met" if report.launch_rule_ok else " — any course still to take counts for that"))
+    return (f"Yes — {credential.name} ({credential.level}): {degree}; {launch}. Each course needs "
+            f"{pol.min_course_grade} or better and a GPA of {pol.min_gpa:.2f}. "
+            f"{_capital(has)} {marks.done} of {marks.total} courses done.")
+
+
+def what_if_which_grade() -> str:
+    return "Which grade should I try? E.g. \"what if I get a B in my last course?\""
+
+
+def what_if_nothing_in_progress() -> str:
+    return ("I found no credential in progress to try that on — name one, e.g. \"what if I get a B in "
+            "Data Storytelling's last course?\"")
+
+
+def what_if_which_course(credential: Credential, grade: str) -> str:
+    return (f"Which course of {credential.name} do you mean? Name it, e.g. \"what if I get a "
+            f"{grade} in {credential.course_codes[-1]}?\"")
+
+
+def what_if_on_record(catalog: Catalog, report: ProgressReport, marks: Checklist, grade: str,
+                      targets: Sequence[str], whose: str) -> str:
+    """A what-if about a grade the record already holds: what it means, from the record."""
+    pol = catalog.levels[report.credential.level]
+    gpa = f", GPA {report.gpa:.2f} (minimum {pol.min_gpa:.2f})" if report.gpa is not None else ""
+    least = pol.min_course_grade
+    counts = ("and it counts" if GRADE_POINTS[grade] >= GRADE_POINTS[least]
+              else f"below the minimum {least}, so that course is still to do")
+    return (f"That {grade} in {join_words(targets)} is on {whose} record already, {counts}: "
+            f"{report.credential.name} is {STATUS_LABELS[report.status]}, {marks.done} of {marks.total} "
+            f"courses done{gpa}.")
+
+
+def what_if_result(catalog: Catalog, after: ProgressReport, marks: Checklist, grade: str,
+                   targets: Sequence[str], whose: str) -> str:
+    """The hypothetical report ``after`` a grade, said plainly to be a what-if."""
+    cred = after.credential
+    pol = catalog.levels[cred.level]
+    lines = [f"Hypothetically — this is a what-if, not {whose} record: with {'an' if grade[0] in 'AF' else 'a'} "
+             f"{grade} in {join_words(targets)} for {cred.name}:"]
+    if GRADE_POINTS[grade] < GRADE_POINTS[pol.min_course_grade]:
+        lines.append(f"• {grade} is below the minimum course grade of {pol.min_course_grade}, so "
+                     f"{'that course' if len(targets) == 1 else 'those courses'} would not count and would have to "
+                     "be retaken.")
+    if after.gpa is not None:
+        enough = "enough" if round(after.gpa, 2) >= pol.min_gpa else "not enough"
+        lines.append(f"• GPA {after.gpa:.2f} (minimum {pol.min_gpa:.2f}) — {enough}.")
+    if after.status == EARNED:
+        lines.append(f"• That would complete {cred.name}.")
+    else:
+        still = [i.course for i in marks.items if i.state != "done"]
+        rest = f"; still to do: {join_words(still)}" if still else ""
+        lines.append(f"• {cred.name} would be {STATUS_LABELS[after.status]}, {marks.done} of {marks.total} "
+                     f"courses done{rest}.")
+    return "\n".join(lines)
+
+
+# ---- advisors' cohort questions (bot/cohort.py) ----------------------------------------------
+
+def needs(credential: Credential, report: ProgressReport) -> str:
+    """What is left, in a few words: ``needs STA 205``, ``needs JOU 310 (in progress)``,
+    ``needs one of INF 286, JOU 310 or ART 265``."""
+    done = {c.course for c in report.completed}
+    pending = {p.course for p in report.in_progress}
+    parts: List[str] = []
+    for req in credential.requirements:
+        if not isinstance(req, ChooseGroup):
+            if req not in done:
+                parts.append(f"{req} (in progress)" if req in pending else req)
+            continue
+        left = req.choose - sum(o in done for o in req.options)
+        if left <= 0:
+            continue
+        open_options = [o for o in req.options if o not in done]
+        busy = [o for o in open_options if o in pending]
+        if len(busy) >= left:
+            parts.extend(f"{o} (in progress)" for o in busy[:left])
+            continue
+        shown = open_options if len(open_options) <= 3 else open_options[:3] + [f"{len(open_options) - 3} others"]
+        parts.append(f"{'one' if left == 1 else left} of {join_words(shown, 'or')}")
+    return "needs " + "; ".join(parts) if parts else "all courses done"
+
+
+def _students(n: int) -> str:
+    return f"{n:,} student" + ("" if n == 1 else "s")
+
+
+_COHORT_NOBODY = {"one_away": "No student is one course away from {which} right now.",
+                  "earned": "No student has earned {which} yet.",
+                  "count": "No student is in progress on {which} right now."}
+_COHORT_HEAD = {"one_away": "One course away from", "earned": "Earned", "count": "In progress on"}
+
+
+def cohort_nobody(kind: str, which: str) -> str:
+    return _COHORT_NOBODY[kind].format(which=which)
+
+
+def cohort_line(student_id: str, name: str, parts: Sequence[Tuple[Credential, str]], one_credential: bool) -> str:
+    """One student of a cohort answer: ID, name (cut at 40 characters) and what they still need."""
+    name = name if len(name) <= 40 else name[:39] + "…"
+    if one_credential:
+        body = parts[0][1]
+    else:
+        body = "; ".join(f"{c.name}: {w}" if w else c.name for c, w in parts[:2])
+        body += f"; and {len(parts) - 2} more" if len(parts) > 2 else ""
+    return f"{student_id} {name}" + (f" — {body}" if body else "")
+
+
+def cohort_list(kind: str, which: str, total: int, lines: Sequence[str]) -> str:
+    count = _students(total) + (f"; showing {len(lines)}" if len(lines) < total else "")
+    return "\n".join([f"{_COHORT_HEAD[kind]} {which}: {count}."] + list(lines))
+
+
+def cohort_count(n: int, name: str) -> str:
+    return (f"No student is in progress on {name} right now." if not n else
+            f"{_students(n)} {'is' if n == 1 else 'are'} in progress on {name}.")
+
+
+def cohort_counts(total: int, ranked: Sequence[Tuple[str, int]], max_chars: int) -> str:
+    """How many are in progress in all and on each credential (largest first), within ``max_chars``."""
+    if not total:
+        return "No student is in progress on any micro-credential right now."
+    head = f"In progress: {_students(total)} on at least one micro-credential — "
+    items: List[str] = []
+    for i, (name, n) in enumerate(ranked):
+        item = f"{name} {n:,}"
+        rest = len(ranked) - i - 1
+        tail = f", and {rest} more credentials" if rest else ""
+        if len(head) + len(", ".join(items + [item])) + len(tail) + 1 > max_chars:
+            items.append(f"and {len(ranked) - i} more credentials")
+            break
+        items.append(item)
+    return head + ", ".join(items) + "."

@@ -240,7 +240,7 @@ def test_a_replaced_model_never_gets_the_old_models_parses(patched, two_models):
 
     first, second = two_models
     agent = Agent.load(first)
-    parse = lambda: asyncio.run(agent.parse_message("hello there"))["intent"]["name"]  # noqa: E731
+    parse = lambda: asyncio.run(agent.parse_message("hello there"))["intent"]["name"]  # noqa: E731 - a one-line helper, read twice below
     assert parse() == "greet" and parse() == "greet"  # the second one from the cache
     agent.load_model(second)
     assert parse() == "goodbye"

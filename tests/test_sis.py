@@ -59,7 +59,7 @@ class FakeSIS:
         sis = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:  # the name http.server calls
                 parts = self.path.split("/")
                 scenario, student_id = parts[1], unquote(parts[3]) if len(parts) > 3 else ""
                 with sis.lock:

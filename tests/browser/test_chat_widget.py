@@ -122,7 +122,7 @@ def test_the_conversation_survives_a_reload(page, browser):
 def test_new_chat_starts_a_fresh_conversation(page, browser):
     page.open_chat()
     page.ask(FEES_QUESTION)
-    sender = lambda: browser.execute_script("return JSON.parse(sessionStorage.getItem('mcchat:v1')).sender")  # noqa: E731
+    sender = lambda: browser.execute_script("return JSON.parse(sessionStorage.getItem('mcchat:v1')).sender")  # noqa: E731 - a one-line helper
     first = sender()
     browser.find_element(By.CSS_SELECTOR, "#mcc-panel .mcc-text-button").click()
     page.wait().until(lambda d: page.bot_texts() == [] and page.user_texts() == [])

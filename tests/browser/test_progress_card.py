@@ -70,7 +70,7 @@ def text_and_card(reply: List[Dict]) -> Tuple[str, Dict]:
 
 def read_card(card: WebElement) -> Dict:
     """What the widget shows on a card, as plain data."""
-    css = lambda sel: card.find_elements(By.CSS_SELECTOR, sel)  # noqa: E731
+    css = lambda sel: card.find_elements(By.CSS_SELECTOR, sel)  # noqa: E731 - a one-line helper
     bar = css(".mcc-bar")[0]
     items = []
     for li in css(".mcc-item"):

@@ -145,7 +145,7 @@ def test_failure_while_writing_rolls_everything_back(engine: Engine, catalog: Ca
     before = snapshot(engine)
     inserted = []
 
-    def fail_on_third(_mapper, _connection, _target) -> None:  # type: ignore[no-untyped-def]
+    def fail_on_third(_mapper, _connection, _target) -> None:
         inserted.append(1)
         if len(inserted) == 3:
             raise RuntimeError("disk full")

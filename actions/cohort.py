@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import catalog_or_apologise, credential_asked, entity_values
 from actions.progress import disclose_in_thread, identity_of, lookup_failed, say
+from bot import wording
 from bot.advising import respond
 from bot.catalog import Catalog, Credential
 from bot.cohort import WHICH, classify, cohort_refusal, cohort_reply, means_any_credential, question
@@ -63,7 +64,7 @@ class ActionCohort(Action):
         if match.credential is None and match.suggestion is not None:
             dispatcher.utter_message(
                 response="utter_did_you_mean", name=match.suggestion.name,
-                buttons=[{"title": f"Yes, {match.suggestion.name}", "payload": question(kind, match.suggestion)}],
+                buttons=[{"title": wording.yes_that_one(match.suggestion.name), "payload": question(kind, match.suggestion)}],
             )
             return []
         credential: Optional[Credential] = match.credential

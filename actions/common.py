@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import wording
 from bot.catalog import Catalog, Credential, current_catalog
 from bot.resolve import Match, find_credential_in_text, resolve_credential
 from bot.errors import BotError
@@ -48,7 +49,7 @@ def did_you_mean(dispatcher: CollectingDispatcher, credential: Credential, inten
     """Ask "Did you mean X?" with one button that asks ``intent`` again about it; no events."""
     dispatcher.utter_message(
         response="utter_did_you_mean", name=credential.name,
-        buttons=[button(f"Yes, {credential.name}", intent, {**(entities or {}), "credential": credential.name})],
+        buttons=[button(wording.yes_that_one(credential.name), intent, {**(entities or {}), "credential": credential.name})],
     )
     return []
 

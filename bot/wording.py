@@ -305,6 +305,11 @@ def render_stacking(report: StackingReport) -> str:
 
 # ---- asking which one ------------------------------------------------------------------------
 
+def yes_that_one(name: str) -> str:
+    """The button under "Did you mean X?"."""
+    return f"Yes, {name}"
+
+
 def which_to_check() -> str:
     return "Which micro-credential should I check?"
 

@@ -45,11 +45,11 @@ def not_taken_reason(catalog: Catalog, codes: Sequence[str]) -> str:
 
 def no_degree_reason(credential: Credential) -> str:
     return (f"{credential.name} is a {credential.level} credential, which requires a bachelor's "
-            "degree, and your record does not show one.")
+            "degree, and the record does not show one.")
 
 
 def not_started_reason(catalog: Catalog, credential: Credential) -> str:
-    return f"You have not taken any {credential.name} courses at {catalog.short_name} yet."
+    return f"No {credential.name} course taken at {catalog.short_name} yet."
 
 
 def launch_reason(credential: Credential, all_done: bool) -> str:
@@ -57,13 +57,13 @@ def launch_reason(credential: Credential, all_done: bool) -> str:
         return (f"Every course was first taken before {credential.name} launched in "
                 f"{credential.launch_term}; at least one must be first taken in {credential.launch_term} "
                 "or later, and retaking a course does not change when it was first taken.")
-    return (f"None of your completed courses was first taken in or after {credential.launch_term}, "
+    return (f"None of the completed courses was first taken in or after {credential.launch_term}, "
             f"when {credential.name} launched; at least one course must be, so a remaining course "
             "has to be taken from then on.")
 
 
 def gpa_reason(gpa: float, min_gpa: float, all_done: bool) -> str:
-    return (f"Your GPA in this credential's courses is {gpa_text(gpa)}"
+    return (f"The GPA in this credential's courses is {gpa_text(gpa)}"
             f"{'' if all_done else ' so far'}, below the minimum of {gpa_text(min_gpa)}.")
 
 

@@ -56,7 +56,7 @@ def test_everything_at_once_is_one_line_per_credential():
                                                    slots={"credential": "Data Storytelling"}))
     lines = messages[0]["text"].splitlines()
     assert lines[1:3] == ["• Disaster Readiness: not eligible, 1 of 3 courses done — Disaster Readiness is a graduate "
-                          "credential, which requires a bachelor's degree, and your record does not show one.",
+                          "credential, which requires a bachelor's degree, and the record does not show one.",
                           "• Cybersecurity Essentials: earned, 3 of 3 courses done"]
     assert audit_rows() == [("S1003", "student", "S1003", None, "progress_all")]
 

@@ -10,6 +10,9 @@ SPACY_DIR := models/spacy-catalog
 MODEL := models/current.tar.gz
 TRAINING_FILES := config.yml domain.yml $(wildcard data/nlu/*.yml) data/rules.yml
 TRAINING_FILES += data/stories_sent_by_code.yml  # responses sent by code (see the file)
+# the code of the trained meaning component (its example vectors are part of the model); Rasa's
+# own cache only knows the data and config, so a change here retrains with --force
+COMPONENT_CODE := deploy/meaning.py bot/encoder.py bot/resolve.py
 ACTION_PORT ?= 5055
 RASA_PORT ?= 5005
 
@@ -53,9 +56,9 @@ $(SPACY_DIR)/meta.json: $(VENV)/.installed $(CATALOG_PATH) bot/nlp.py bot/resolv
 nlp: $(SPACY_DIR)/meta.json
 
 ## Model: retrained only when training data, domain or config changed.
-$(MODEL): $(TRAINING_FILES) | $(SPACY_DIR)/meta.json
+$(MODEL): $(TRAINING_FILES) $(COMPONENT_CODE) | $(SPACY_DIR)/meta.json
 	$(BIN)/rasa train --data data --config config.yml --domain domain.yml \
-	  --out models --fixed-model-name current
+	  --out models --fixed-model-name current $(if $(filter $(COMPONENT_CODE),$?),--force)
 	@touch $@
 
 train: $(MODEL)

@@ -161,6 +161,9 @@ class ActionCheckProgress(Action):
         if suggestion is not None:
             return did_you_mean(dispatcher, suggestion, "check_progress", ask)
         mine = await disclose_in_thread(credentials_with_attempts, identity, subject, catalog)
+        if isinstance(mine, Reply):  # no such student (or no records): say so before asking "which one?"
+            say(dispatcher, mine)
+            return []
         if len(mine) == 1:  # "how am I doing?" with courses in one credential: that one
             say(dispatcher, await disclose_in_thread(progress_reply, identity, subject, mine[0], catalog))
             return [SlotSet("credential", mine[0].name), SlotSet("last_topic", "progress")]
@@ -234,6 +237,8 @@ class ActionStackingReport(Action):
                 raise  # a bug: run() logs it and says so
             # the buttons are only a shortcut: without the records, ask without them
             logger.error("lookup for program buttons failed, records unavailable: %s", type(exc).__name__)
+            mine = []
+        if isinstance(mine, Reply):  # no record to take the programs from: offer none
             mine = []
         offered = list(dict.fromkeys(p for c in mine for p in c.stacks_into))[:MAX_BUTTONS]
         return offered, wording.how_to_name_a_program(offered, known)

@@ -140,9 +140,10 @@ def disclose(identity: Identity, student_id: str, action: str, credential_id: Op
 
 
 def credentials_with_attempts(identity: Identity, student_id: str, catalog: Catalog,
-                              still_wanted: Callable[[], bool] = always) -> List[Credential]:
+                              still_wanted: Callable[[], bool] = always) -> "List[Credential] | Reply":
     """The catalog's credentials in which the student has any attempt (for suggestion buttons),
-    those with the most of their courses taken first.
+    those with the most of their courses taken first; or the reply to send instead (a student
+    not on record, a record that isn't theirs to see: :func:`record_of`).
 
     The answer comes from the record ("S1021 has courses in …", the buttons' order), so it is a
     disclosure and audited as ``credentials_with_courses`` — also when the list is empty (that
@@ -150,7 +151,7 @@ def credentials_with_attempts(identity: Identity, student_id: str, catalog: Cata
     """
     record = record_of(identity, student_id)
     if isinstance(record, Reply):
-        return []
+        return record
     taken = {a.course for a in record.attempts}
     mine = [c for c in catalog.credentials if taken & set(c.course_codes)]
     mine.sort(key=lambda c: -len(taken & set(c.course_codes)))

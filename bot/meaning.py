@@ -85,18 +85,25 @@ class Thresholds:
     diet_sure: float = 0.90      # classifier confidence that wins unless retrieval clearly disagrees
     contradiction: float = 0.12  # retrieval's best beating the classifier's topic by this much = disagreement
     staff: float = 0.66          # retrieval score to answer a staff topic the classifier didn't name
-    retrieval_sure: float = 0.78  # retrieval score to answer a trained topic on retrieval alone
+    retrieval_sure: float = 0.80  # retrieval score to answer a trained topic on retrieval alone
     follow_up: float = 0.35      # retrieval score enough for a catalog/personal intent both rank first
     near_conf: float = 0.50      # classifier confidence at which its topic, scored near retrieval's best, is answered
     staff_named: float = 0.40    # retrieval score enough for the best staff topic when the classifier says "a staff topic"
-    margin: float = 0.05         # the best retrieval topic must beat the runner-up by this much
+    margin: float = 0.07         # the best retrieval topic must beat the runner-up by this much
     clarify: float = 0.62        # retrieval score below which the bot doesn't ask "did you mean", it hands over
     clarify_conf: float = 0.30   # ... unless the classifier gives its topic at least this confidence
+    clarify_low: float = 0.57    # ... and meaning scores that topic at least this much
     crisis: float = 0.60         # similarity to a crisis example that counts as a crisis
     crisis_sure: float = 0.60    # classifier confidence in "crisis" (as its top intent) that counts as one
     crisis_conf: float = 0.30    # ... or this much, with a similarity to a crisis example of at least
     crisis_near: float = 0.45
     crisis_floor: float = 0.40   # similarity a sure classifier still needs ("he's my friend, he said it's fine": 0.36)
+    staff_shadow: float = 0.03   # a staff topic scoring within this of a trained answer: ask which
+                                 # (the classifier knows no staff topic, so its confidence can't settle it)
+    diet_floor: float = 0.05     # classifier confidence a trained topic answered by retrieval alone still needs
+                                 # (below it the classifier disagrees: "how many credit hours is a micro-credential?")
+    staff_apart: float = 0.06    # the best staff topic must beat the next staff topic by this much ("who awards it": issuer or award timing?)
+    sure_floor: float = 0.50     # retrieval score a sure classifier's topic still needs ("how do I join a fraternity")
 
 
 class ExampleIndex:
@@ -171,13 +178,27 @@ def decide(
     # retrieval says "a staff topic", clearly, while the classifier says something else
     staff_overrides = bool(staff_best) and s_staff >= t.staff and s_staff - s_top >= t.contradiction
 
+    diet = dict(ranking)
+
+    def clarify() -> Decision:
+        options: List[str] = []
+        for label in [best] + [lb for lb, _ in ordered[1:4]] + [top]:
+            if label and label not in options and label not in REFUSE_INTENTS and label != "staff_answer":
+                options.append(label)
+        return Decision("clarify", intent="nlu_fallback", confidence=s1, options=options[:3], scores=scores)
+
     def answer(label: str, confidence: float) -> Decision:
+        if not label.startswith(STAFF_PREFIX) and label not in REFUSE_INTENTS:
+            s_label = scores.get(label, 0.0)
+            if staff_best and s_staff >= t.clarify and s_label - s_staff <= t.staff_shadow:
+                return clarify()   # the classifier can't name staff topics: one as near is a real doubt
         if label.startswith(STAFF_PREFIX):
             return Decision("staff", intent="staff_answer", topic=label[len(STAFF_PREFIX):], confidence=confidence, scores=scores)
         if label in REFUSE_INTENTS:
             return Decision("refuse", intent=label, confidence=confidence, scores=scores)
         return Decision("answer", intent=label, confidence=confidence, scores=scores)
 
+    s_refuse = max((scores.get(lb, 0.0) for lb in REFUSE_INTENTS), default=0.0)  # "can't help" examples
     # 1. catalog, personal and small-talk intents: their meaning is in names and sign-in, not words
     if top in passthrough_intents and conf >= t.pass_through and not staff_overrides:
         return Decision("pass", intent=top, confidence=conf, scores=scores)
@@ -188,9 +209,10 @@ def decide(
     # 2. the classifier only knows "one of the staff topics"; meaning says which
     if top == "staff_answer" and staff_best and s_staff >= s1 - t.contradiction and (
             s_staff >= t.agree or (s_staff >= t.staff_named and s_staff - s_staff2 >= t.margin)):
-        return answer(staff_best, max(conf, s_staff))
+        if s_staff - s_staff2 >= t.staff_apart:
+            return answer(staff_best, max(conf, s_staff))
+        return clarify()
     # 3. both agree: clearly by meaning, or at a fair level on both sides
-    s_refuse = max((scores.get(lb, 0.0) for lb in REFUSE_INTENTS), default=0.0)  # "can't help" examples
     if top and top == best and (s1 >= t.agree or (
             conf >= t.agree_conf and s1 >= t.agree_low and s1 - s_refuse >= t.contradiction)):
         return answer(top, max(conf, s1))
@@ -200,7 +222,7 @@ def decide(
         return answer(top, conf)
     # 4. the classifier is sure and retrieval doesn't clearly point elsewhere (for "I can't help
     #    with that", a clearly matching staff topic is elsewhere: the classifier can't name staff topics)
-    if top and top != "staff_answer" and conf >= t.diet_sure and s1 - s_top < t.contradiction and not (
+    if top and top != "staff_answer" and conf >= t.diet_sure and s1 - s_top < t.contradiction and s_top >= t.sure_floor and not (
             top in REFUSE_INTENTS and best.startswith(STAFF_PREFIX) and s1 >= t.staff):
         return answer(top, conf)
     # 5. retrieval alone, when clear: a staff topic (which the classifier can't name), or a trained one
@@ -208,15 +230,11 @@ def decide(
     s2_answerable = next((v for lb, v in ordered[1:] if lb not in REFUSE_INTENTS), 0.0)
     if best.startswith(STAFF_PREFIX) and s1 >= t.staff and s1 - s2_answerable >= t.margin:
         return answer(best, s1)
-    if s1 >= t.retrieval_sure and s1 - s2 >= t.margin:
+    if s1 >= t.retrieval_sure and s1 - s2 >= t.margin and (best.startswith(STAFF_PREFIX) or diet.get(best, 0.0) >= t.diet_floor):
         return answer(best, s1)
     # 6. a plausible topic or two: ask which; otherwise say honestly that the bot doesn't know
     if best in REFUSE_INTENTS or (top in REFUSE_INTENTS and conf >= t.clarify_conf):
         return Decision("refuse", intent="out_of_scope", confidence=max(s1, conf), scores=scores)
-    if s1 >= t.clarify or (conf >= t.clarify_conf and s_top >= t.clarify - t.margin):
-        options: List[str] = []
-        for label in [best] + [lb for lb, _ in ordered[1:4]] + [top]:
-            if label and label not in options and label not in REFUSE_INTENTS and label != "staff_answer":
-                options.append(label)
-        return Decision("clarify", intent="nlu_fallback", confidence=s1, options=options[:3], scores=scores)
+    if s1 >= t.clarify or (conf >= t.clarify_conf and s_top >= t.clarify_low):
+        return clarify()
     return Decision("refuse", intent="out_of_scope", confidence=s1, scores=scores)

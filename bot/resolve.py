@@ -60,6 +60,14 @@ class _Names:
                     using.append(cred)
 
 
+        # every name and alias as written, spaces and hyphens alike, the longest first
+        spelled = sorted({n for cred in catalog.credentials for n in (cred.name, *cred.aliases) if n.strip()},
+                         key=len, reverse=True)
+        self.pattern = re.compile(
+            r"\b(?:" + "|".join(r"[\s-]+".join(map(re.escape, n.split())) for n in spelled) + r")\b", re.I
+        ) if spelled else None
+
+
 _NAMES: Dict[int, _Names] = {}  # id(catalog) -> its names; current_catalog() keeps one object per version
 
 
@@ -82,6 +90,13 @@ def resolve_credential(text: Optional[str], catalog: Catalog) -> Match:
         return Match(credential=names[key])
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=_SUGGEST_CUTOFF)
     return Match(suggestion=names[close[0]]) if close else Match()
+
+
+def without_credential_names(text: str, catalog: Catalog, instead: str = "it") -> str:
+    """The text with every credential name or alias written in it replaced by ``instead``: what a
+    question asks, whichever credential it names ("is data storytelling online?" -> "is it online?")."""
+    pattern = _names(catalog).pattern
+    return pattern.sub(instead, text) if pattern is not None and text else text
 
 
 def _windows(words: List[str], size: int) -> List[str]:

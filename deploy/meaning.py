@@ -31,7 +31,7 @@ from bot.encoder import encoder
 from bot.catalog import Catalog, current_catalog, name_key
 from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
-from bot.resolve import find_credential_in_text
+from bot.resolve import find_credential_in_text, without_credential_names
 from bot.student_ids import student_ids_in
 from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
@@ -42,19 +42,41 @@ VECTOR = "sentence_vector"
 
 
 def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:  # None: no text
-    """Each message's sentence vector (computed once, in one batch for all messages)."""
+    """Each message's sentence vector (computed once, in one batch for all messages): the vector of
+    what it asks, without the credential names it holds (:func:`meaning_text`)."""
     missing = [m for m in messages if m.get(TEXT) and m.get(VECTOR) is None]
     if missing:
-        for message, vector in zip(missing, encoder().encode([m.get(TEXT) for m in missing]), strict=True):
+        for message, vector in zip(missing, encoder().encode([meaning_text(m) for m in missing]), strict=True):
             message.set(VECTOR, vector)
     return [m.get(VECTOR) for m in messages]
+
+
+def meaning_text(message: Message) -> str:
+    """The message's text with each credential name (as its entities mark it, typos included, or
+    as the catalog spells it) replaced by "it": "is data storytelling online?" means "is it
+    online?", and a trained example naming one credential is no nearer to a question about
+    another topic naming the same one."""
+    text = _without_credential_names(message, instead="it")
+    catalog = _catalog()
+    return without_credential_names(text, catalog) if catalog else text
+
+
+_PRONOUN = re.compile(r"\b(it|they|them|these|those)\b", re.I)
+
+
+def pronoun_spelled_out(text: str, most_words: int = 6) -> str:
+    """For a short question whose subject is a pronoun ("who issues it?", "do they expire?"):
+    the question about "the micro-credential" (what "it" means on this bot), else ""."""
+    if len(text.split()) > most_words or not _PRONOUN.search(text):
+        return ""
+    return _PRONOUN.sub("the micro-credential", text)
 
 
 #: Trained intents that never enter the index: a bare credential name means nothing by itself.
 NOT_INDEXED = ("inform_credential", "staff_answer")
 #: Intents that say nothing about a credential a message names ("tell me about X" looks like
 #: "what is a micro-credential"; a bare name like small talk).
-ABOUT_ANYTHING = ("faq_what_is", "out_of_scope", "greet", "goodbye", "thanks", "bot_challenge", "nlu_fallback")
+ABOUT_ANYTHING = ("faq_what_is", "out_of_scope", "greet", "goodbye", "thanks", "acknowledge", "bot_challenge", "nlu_fallback")
 NOT_ABOUT = ("crisis", "staff_answer", "human_handoff")
 
 
@@ -72,14 +94,14 @@ def catalog_intent(ranking: List[Tuple[str, float]], bare: bool, only_name: bool
     return "credential_overview" if bare else None
 
 
-def _without_credential_names(message: Message) -> str:
-    """The message's text with the credential names its entities mark cut out (the last first,
-    so the earlier ones' offsets still hold)."""
+def _without_credential_names(message: Message, instead: str = " ") -> str:
+    """The message's text with the credential names its entities mark cut out, or replaced by
+    ``instead`` (the last first, so the earlier ones' offsets still hold)."""
     text = message.get(TEXT) or ""
     spans = [(e["start"], e["end"]) for e in message.get("entities") or []
              if e.get("entity") == "credential" and e.get("start") is not None and e.get("end") is not None]
     for start, end in sorted(spans, reverse=True):
-        text = text[:start] + " " + text[end:]
+        text = text[:start] + instead + text[end:]
     return text
 
 
@@ -224,7 +246,9 @@ class MeaningRouter(GraphComponent, IntentClassifier):
         topics = self.answers.topics()
         cached_topics, index = self._staff
         if index is None or cached_topics is not topics:
-            index = ExampleIndex.build([(t.id, e) for t in topics for e in t.examples], encoder().encode)
+            catalog = _catalog()
+            index = ExampleIndex.build([(t.id, without_credential_names(e, catalog) if catalog else e)
+                                        for t in topics for e in t.examples], encoder().encode)
             self._staff = (topics, index)
         return index
 
@@ -252,6 +276,14 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
                               passthrough_intents=passthrough, t=self.thresholds,
                               crisis_by_words_only="credential" in entities)
+            spelled_out = pronoun_spelled_out(text)
+            if decision.kind in ("clarify", "refuse") and spelled_out:
+                # "who issues it?": too little meaning in "it"; in this bot "it" is the micro-credential
+                again = decide(encoder().encode([spelled_out])[0], ranking, self.trained, self._staff_index(),
+                               self._crisis_index(), text=text, passthrough_intents=passthrough, t=self.thresholds,
+                               crisis_by_words_only="credential" in entities)
+                if again.kind in ("answer", "staff", "pass"):
+                    decision = again
             if decision.kind != "crisis" and top_intent == "crisis":  # the classifier's guess was overruled
                 top_intent, top_conf = next(((n, c) for n, c in ranking if n != "crisis"), ("", 0.0))
             # a credential's name and nothing else ("ok, and data storytelling?", "the data one?"): a follow-up

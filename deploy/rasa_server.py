@@ -1,5 +1,5 @@
-"""The ``rasa`` command with this project's fixes: speed fixes that change no answer (1-5), and a
-polite reply when an action call fails or takes too long (6).
+"""The ``rasa`` command with this project's fixes: speed fixes that change no answer (1-5), a
+polite reply when an action call fails or takes too long (6), and typed answers to buttons (7).
 
 Profiling the served bot under load (py-spy on the Rasa server during ``make bench``'s REST load;
 README "Performance") showed where Rasa 3.6 spends its time on work whose outcome is known:
@@ -37,6 +37,11 @@ README "Performance") showed where Rasa 3.6 spends its time on work whose outcom
    names the action and the reason. An action server's own refusal (HTTP 400, Rasa's
    ``ActionExecutionRejection``) is passed on unchanged. Production mode keeps nginx's fallback
    (``deploy/nginx.conf.template``) as the second line.
+7. **Typing a button instead of clicking it.** After "Did you mean Data Storytelling?" people type
+   "yes"; after a menu, "the second one" or the button's words. Rasa parses those words alone
+   ("yes" means nothing by itself). Here a typed reply that names a button of the bot's last
+   message (``bot/buttons.py``) is parsed as that button's payload, as a click would be; the
+   conversation keeps the words typed.
 
 The patches reach into Rasa's internals, so they apply only to the Rasa versions they were tested
 with (``TESTED_RASA_VERSIONS``): on another one the launcher refuses to start, in one line.
@@ -67,9 +72,11 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
+from bot.buttons import typed_button
 from bot.staff_answers import answers_stamp
 from bot.timeouts import ACTION_TIMEOUT_S
 
@@ -178,6 +185,35 @@ def caching_parse(original: Callable, cache: ParseCache) -> Callable:
         # the staff answers file is read at parse time (deploy/meaning.py): an edit of it is a new model too
         model = None if model_id is None else (model_id, answers_stamp())
         return cache.parse(model, message.text, lambda: original(self, message, tracker, only_output_properties))
+
+    return parse
+
+
+def buttons_just_offered(tracker: Any) -> List[Dict[str, str]]:
+    """The buttons of the bot's last reply, if the visitor hasn't said anything since."""
+    for event in reversed(getattr(tracker, "events", None) or []):
+        if isinstance(event, UserUttered):
+            return []
+        if isinstance(event, BotUttered) and (event.data or {}).get("buttons"):
+            return list(event.data["buttons"])
+    return []
+
+
+def answering_buttons(original: Callable) -> Callable:
+    """Wrap ``MessageProcessor.parse_message``: a typed reply naming a button just offered ("yes"
+    to "Did you mean X?", "the second one", its title) is parsed as that button's payload — what
+    clicking it would have sent. The conversation keeps the words typed."""
+
+    @functools.wraps(original)
+    async def parse(self: MessageProcessor, message: UserMessage, tracker: Any = None,
+                    only_output_properties: bool = True) -> Dict[Text, Any]:
+        text = getattr(message, "text", None) or ""
+        payload = typed_button(text, buttons_just_offered(tracker)) if tracker is not None and text \
+            and not text.startswith("/") else None
+        if payload:
+            message = copy.copy(message)
+            message.text = payload
+        return await original(self, message, tracker, only_output_properties)
 
     return parse
 
@@ -451,6 +487,7 @@ def install() -> None:
     _patch(EndpointConfig, "session", shared_session)
     _patch(EndpointConfig, "request", giving_up_turn(time_limited(on_background_loop(EndpointConfig.request))))
     _patch(MessageProcessor, "handle_message", taking_turns(MessageProcessor.handle_message))
+    _patch(MessageProcessor, "parse_message", answering_buttons(MessageProcessor.parse_message))
     _patch(MessageProcessor, "_parse_message_with_graph", caching_parse(MessageProcessor._parse_message_with_graph, cache))
     _switch_interval_before.append(sys.getswitchinterval())
     sys.setswitchinterval(SWITCH_INTERVAL_S)

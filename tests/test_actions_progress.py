@@ -200,11 +200,18 @@ def test_a_student_cannot_use_the_remembered_slot_to_see_another_record():
     assert messages[0]["text"].startswith("Nonprofit Leadership (graduate) for S1004")
 
 
-def test_asking_which_credential_for_an_unknown_student_is_not_audited():
+def test_an_unknown_student_is_said_to_be_unknown_before_any_which_credential_question():
+    """An advisor's "what about S9999" was asked "which micro-credential?" first."""
     messages, _ = run(ActionCheckProgress(), tracker("how is S9999 doing", auth=token("A900", "advisor")))
-    assert messages[0]["text"].startswith("Which micro-credential should I check?")
-    assert "S9999 has courses" not in messages[0]["text"]
+    assert [m["text"] for m in messages] == ["I couldn't find a student with ID S9999."]
+    assert not messages[0].get("buttons")
     assert audit_rows() == []  # no record was read, so nothing was disclosed
+
+
+def test_a_student_without_records_is_told_so_instead_of_being_asked_which_credential():
+    messages, _ = run(ActionCheckProgress(), tracker("how am i doing", auth=token("S7777")))
+    assert len(messages) == 1 and "Which micro-credential" not in messages[0]["text"]
+    assert not messages[0].get("buttons")
 
 
 def test_a_which_credential_question_answered_after_the_apology_is_not_audited(monkeypatch):

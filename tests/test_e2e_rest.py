@@ -86,3 +86,24 @@ def test_the_consent_answer_is_about_the_credential_in_question(bot):
     assert "ART 265" not in reply  # another credential's consent course
     named = bot.text("does data storytelling have courses that need consent?")
     assert "For Data Storytelling: ART 265 (Information Design) needs it" in named
+
+
+def test_typing_yes_to_did_you_mean_answers_like_the_button(bot):
+    """People type "yes" instead of clicking "Yes, Cybersecurity Essentials"; "yes" alone meant nothing."""
+    sender = "e2e-typed-yes"
+    asked = bot.say("wat courses are in the cybersecurty esentials one", sender)
+    assert asked[0]["text"] == "Did you mean Cybersecurity Essentials?"
+    assert "CIT 270" in bot.text("yeah", sender)
+
+
+def test_typing_a_menu_choice_answers_like_its_button(bot):
+    sender = "e2e-typed-choice"
+    menu = bot.say("question about my classes", sender)
+    assert len(menu[0]["buttons"]) >= 2
+    by_click = bot.text(menu[0]["buttons"][1]["payload"])
+    assert bot.text("the second one", sender) == by_click
+
+
+def test_an_acknowledgement_with_nothing_to_answer_is_no_refusal(bot):
+    reply = bot.text("ok")
+    assert not reply.startswith("Sorry") and "What would you like to know?" in reply

@@ -42,9 +42,14 @@ CRISIS_PATTERNS = [
     r"\bwon'?t see it coming\b", r"\b(hits|hit|beats|beat|chokes|choked) me\b",
     r"\b(suicide|goodbye) (note|letter|message|post|text|video)s?\b", r"\bmake it (all )?stop (for good|forever)\b",
     r"\bwon'?t be (around|here|alive) (much |for )?(longer|long|anymore|any more)\b",
+    r"\b(so |just |really )?(done|finished) with (life|living|everything|it all)\b", r"\b(tired|sick) of (living|being alive)\b",
+    r"\bno (reason|point|will) (to|in) (keep(ing)? going|go(ing)? on|liv(e|ing)|be(ing)? here)\b",
+    r"\bbefore i (end it|kill myself|do it for good)\b",
     # medical emergencies and fire
     r"\b(not|barely|stopped|can'?t|isn'?t) breathing\b", r"\b(can'?t|cannot|can not) breathe\b", r"\bchest pains?\b", r"\b(unconscious|unresponsive|collapsed|having a seizure|heart attack)\b",
     r"\bbleeding\b", r"\b(car|bad|terrible) (accident|crash)\b",
+    r"\bchest (hurts|is hurting|feels tight|is tight|pressure)\b", r"\b(arm|face|side|leg) (is|went|goes|going|feels) numb\b",
+    r"\b(having|had) a stroke\b", r"\bpassed out\b",
     r"\b(there'?s|theres|there is) (a )?fire\b", r"\bsmoke (is )?(pouring|coming|everywhere|filling)\b",
 ]
 _CRISIS_RE = re.compile("|".join(CRISIS_PATTERNS))
@@ -54,6 +59,7 @@ CRISIS_EXAMPLES = [
     "someone on campus says they will hurt people", "a student threatened to attack the class",
     "someone keeps following me and sending threatening messages", "I'm being harassed by a classmate",
     "there is an emergency on campus right now", "my friend took too many pills", "I feel like there's no reason to live",
+    "I'm done with life", "my chest hurts and my arm went numb",
 ]
 
 
@@ -103,7 +109,6 @@ class Thresholds:
     diet_floor: float = 0.05     # classifier confidence a trained topic answered by retrieval alone still needs
                                  # (below it the classifier disagrees: "how many credit hours is a micro-credential?")
     staff_apart: float = 0.06    # the best staff topic must beat the next staff topic by this much ("who awards it": issuer or award timing?)
-    sure_floor: float = 0.50     # retrieval score a sure classifier's topic still needs ("how do I join a fraternity")
 
 
 class ExampleIndex:
@@ -222,7 +227,7 @@ def decide(
         return answer(top, conf)
     # 4. the classifier is sure and retrieval doesn't clearly point elsewhere (for "I can't help
     #    with that", a clearly matching staff topic is elsewhere: the classifier can't name staff topics)
-    if top and top != "staff_answer" and conf >= t.diet_sure and s1 - s_top < t.contradiction and s_top >= t.sure_floor and not (
+    if top and top != "staff_answer" and conf >= t.diet_sure and s1 - s_top < t.contradiction and not (
             top in REFUSE_INTENTS and best.startswith(STAFF_PREFIX) and s1 >= t.staff):
         return answer(top, conf)
     # 5. retrieval alone, when clear: a staff topic (which the classifier can't name), or a trained one
@@ -230,7 +235,8 @@ def decide(
     s2_answerable = next((v for lb, v in ordered[1:] if lb not in REFUSE_INTENTS), 0.0)
     if best.startswith(STAFF_PREFIX) and s1 >= t.staff and s1 - s2_answerable >= t.margin:
         return answer(best, s1)
-    if s1 >= t.retrieval_sure and s1 - s2 >= t.margin and (best.startswith(STAFF_PREFIX) or diet.get(best, 0.0) >= t.diet_floor):
+    if s1 >= t.retrieval_sure and s1 - s2 >= t.margin and (best.startswith(STAFF_PREFIX) or diet.get(best, 0.0) >= t.diet_floor) \
+            and (conf < t.diet_sure or top in REFUSE_INTENTS):  # a sure classifier saying another topic: ask
         return answer(best, s1)
     # 6. a plausible topic or two: ask which; otherwise say honestly that the bot doesn't know
     if best in REFUSE_INTENTS or (top in REFUSE_INTENTS and conf >= t.clarify_conf):

@@ -56,9 +56,15 @@ def meaning_text(message: Message) -> str:
     as the catalog spells it) replaced by "it": "is data storytelling online?" means "is it
     online?", and a trained example naming one credential is no nearer to a question about
     another topic naming the same one."""
-    text = _without_credential_names(message, instead="it")
+    text = _LEAD_IN.sub("", _without_credential_names(message, instead="it")) or message.get(TEXT) or ""
     catalog = _catalog()
     return without_credential_names(text, catalog) if catalog else text
+
+
+#: Words before the question that only answer the bot's last message ("fine. who do i ask then?",
+#: "ok so is it online"): they pull the meaning toward small talk.
+_LEAD_IN = re.compile(r"^\s*(?:(?:ok(?:ay)?|k|fine|so|well|alright|all right|cool|great|thanks|thank you|thx|hmm+|um+|uh+|"
+                      r"yeah|yes|yep|nope|sorry|oh|ah|right|got it|i see)\b[\s,.!;:-]*)+(?=\S)", re.I)
 
 
 _PRONOUN = re.compile(r"\b(it|they|them|these|those)\b", re.I)
@@ -309,12 +315,14 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                 continue
             # "who finished nonprofit leadership?", "how many are still on it?": a question about a
             # group of students (only an advisor gets an answer; anyone else is told it is theirs)
-            if decision.kind in ("clarify", "refuse") and about_students(text):
+            if decision.kind in ("clarify", "refuse") and about_students(text) \
+                    and (top_intent == "cohort_query" or top_conf < 0.9):  # not when sure of another topic
                 self._apply(message, Decision("answer", intent="cohort_query", confidence=max(top_conf, 0.5)))
                 continue
             # a catalog name in a catalog/personal question: the classifier knows best
             if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \
-                    and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5:
+                    and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5 \
+                    and (decision.kind != "clarify" or top_intent in decision.options):
                 continue
             # (only when the classifier's own best guess says nothing about it: an unsure answer
             # to a real question stays a clarification)

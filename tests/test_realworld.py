@@ -12,13 +12,20 @@ MAX_WRONG = 0.05            # confidently another topic's answer
 MIN_RIGHT_OR_HANDED = 0.85  # answered right, or honestly handed over to the office
 
 
-@pytest.fixture(scope="module")
-def rows(sample_bot):
-    return evaluate(parse_over_http(sample_bot.url, API_TOKEN), "realworld_test.yml")
+#: Written blind by authors who never saw the training data: the first (188) and the third (set C,
+#: 205, session 19; its misses were not looked at). The second author's sets A and B have been
+#: used to choose the decision rules since (docs/answers.md): they are development sets now.
+BLIND = ("realworld_test.yml", "realworld_blind_c.yml")
 
 
-def test_the_blind_set_is_big_and_varied():
-    questions = load_questions("realworld_test.yml")
+@pytest.fixture(scope="module", params=BLIND)
+def rows(sample_bot, request):
+    return evaluate(parse_over_http(sample_bot.url, API_TOKEN), request.param)
+
+
+@pytest.mark.parametrize("name", BLIND)
+def test_the_blind_set_is_big_and_varied(name):
+    questions = load_questions(name)
     labels = {label for _, expect in questions for label in expect}
     assert len(questions) >= 150
     assert {"none", "crisis", "financial_aid", "delivery_format", "faq_eligibility"} <= labels
@@ -26,7 +33,7 @@ def test_the_blind_set_is_big_and_varied():
 
 def test_real_visitors_questions_are_rarely_answered_wrong(rows, capsys):
     with capsys.disabled():
-        print("\nreal-visitor questions:", table(rows))
+        print("\nblind real-visitor questions:", table(rows))
     n = len(rows)
     wrong = sum(v == "wrong" for *_, v in rows) / n
     handled = sum(v in ("right", "refused") for *_, v in rows) / n
@@ -64,5 +71,5 @@ def test_no_blind_question_is_a_training_example_or_a_staff_example(repo):
 
     taught = {norm(t) for f in (repo / "data" / "nlu").glob("*.yml") for _, t in examples(f)}
     taught |= {norm(e) for topic in load_answers(repo / "data" / "answers.yml") for e in topic.examples}
-    for name in ("realworld_test.yml", *SECOND_AUTHOR):
+    for name in (*BLIND, *SECOND_AUTHOR):
         assert [t for t, _ in load_questions(name) if norm(t) in taught] == [], name

@@ -98,8 +98,8 @@ lint: $(VENV)/.installed
 test: lint $(MODEL) nlp validate
 	$(PY) -m pytest tests
 
-bench: $(MODEL) nlp
-	PYTHONPATH=tests:tests/records:tests/prod $(PY) -m benchmarks  # the benches reuse the tests' servers
+bench: $(MODEL) nlp  ## every benchmark; only some: make bench ONLY="rest prod" (nlu training records cohort catalog rest prod)
+	PYTHONPATH=tests:tests/records:tests/prod $(PY) -m benchmarks $(ONLY)  # the benches reuse the tests' servers
 
 token:  ## a signed token for trying personal questions: make token SUB=S1004 [ROLE=advisor]
 	@bash scripts/with_secret.sh $(PY) -m bot token $${SUB:?set SUB, e.g. make token SUB=S1004} --role $${ROLE:-student}

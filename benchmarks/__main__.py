@@ -11,10 +11,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Dict, Optional
 
 from benchmarks.catalog_size import catalog_figures
 from benchmarks.cohort import cohort_figures
-from benchmarks.load import run_load
+from benchmarks.load import Traffic, run_load
 from benchmarks.prod_load import prod_figures
 from benchmarks.records import records_figures
 from servers import free_port, serve
@@ -31,6 +32,22 @@ CONVERSATION = [
     "thanks!",
 ]
 ROUNDS = {1: 20, 10: 20}  # conversations per user at 1 and 10 concurrent users
+#: The real-style questions of tests/nlu/realworld_*.yml (none is a training example: tests check),
+#: crises left out: what the REST load sends, five at random per fresh sender (issue 13).
+TRAFFIC_SETS = ("realworld_dev.yml", "realworld_dev2.yml", "realworld_blind_a.yml", "realworld_blind_b.yml",
+                "realworld_test.yml", "realworld_blind_c.yml")
+
+
+def diverse_traffic() -> Traffic:
+    from realworld_eval import load_questions
+
+    return Traffic([t for name in TRAFFIC_SETS for t, expect in load_questions(name) if "crisis" not in expect])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(port: int) -> float:
@@ -65,11 +82,21 @@ def training_time() -> None:
         print(f"training time (this bot, from scratch): {time.perf_counter() - start:.0f} s")
 
 
-def measure(base_url: str, port: int, label: str) -> dict:
+def measure(base_url: str, port: int, label: str, conversation=CONVERSATION,
+            processes: Optional[Dict[str, int]] = None) -> dict:
+    """Throughput and latency at each load of ROUNDS; with ``processes`` (name -> pid), also the
+    CPU time each of them spent per message."""
     figures = {}
     for users, rounds in ROUNDS.items():
-        result = asyncio.run(run_load(base_url, users, CONVERSATION, rounds))
-        print("  " + result.line(label))
+        before: Dict[str, float] = {}
+
+        def start(before=before) -> None:
+            before.update({name: cpu_seconds(pid) for name, pid in (processes or {}).items()})
+
+        result = asyncio.run(run_load(base_url, users, conversation, rounds, on_start=start))
+        cpu = "".join(f", {name} {1000 * (cpu_seconds(pid) - before[name]) / max(result.messages, 1):.1f} ms CPU/msg"
+                      for name, pid in (processes or {}).items())
+        print("  " + result.line(label) + cpu)
         figures[users] = result
     print(f"  {label} Rasa server memory: {rss_mb(port):.0f} MB")
     return figures
@@ -179,7 +206,9 @@ def stock_bot() -> dict:
                         break
                 except requests.RequestException:
                     time.sleep(1)
-            return measure(f"http://127.0.0.1:{port}", port, "stock")
+            return {"fixed": measure(f"http://127.0.0.1:{port}", port, "stock"),
+                    "diverse": measure(f"http://127.0.0.1:{port}", port, "stock", diverse_traffic(),
+                                       {"Rasa server": proc.pid})}
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
@@ -187,32 +216,53 @@ def stock_bot() -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main() -> None:
+def main(sections=None) -> None:
+    """Every benchmark, or only the named ``sections`` (``python -m benchmarks rest prod``)."""
     REPORTS.mkdir(exist_ok=True)
     os.chdir(REPO)
-    nlu_figures()
-    training_time()
-    records_figures()
-    cohort_figures()
-    catalog_figures()
+    chosen = set(sections or SECTIONS)
+    unknown = chosen - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    for name in SECTIONS:
+        if name in chosen:
+            SECTIONS[name]()
+
+
+def rest_figures() -> None:
     print("REST webhook load (each simulated user a fresh sender per 5-message conversation):")
+    traffic = diverse_traffic()
+    print(f"  diverse traffic: {len(traffic.questions)} different real-style questions (tests/nlu/realworld_*.yml,"
+          f" no training example), 5 drawn at random per sender, seeded")
     with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "RASA_API_TOKEN": BENCH_API_TOKEN}) as bot:
+        port = int(bot.url.rsplit(":", 1)[1])
+        servers = {"Rasa server": bot.pid("Rasa server"), "action server": bot.pid("action server")}
+        # the diverse load first, while the parse cache holds none of its questions yet (the
+        # real-visitor figures below parse the same questions)
+        ours_diverse = measure(bot.url, port, "diverse", traffic, servers)
+        ours = measure(bot.url, port, "this bot")  # the same 5 messages every time: the cache answers
         realworld_figures(bot.url)
         conversation_figures(bot.url)
-        ours = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "this bot")
         progress_latency(bot.url)
     # The same load with the NLU parse cache off (deploy/rasa_server.py): every message through
     # the NLU pipeline, as if no two visitors ever wrote the same words.
     with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "NLU_CACHE_SIZE": "0"}) as bot:
-        uncached = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "no cache")
+        servers = {"Rasa server": bot.pid("Rasa server"), "action server": bot.pid("action server")}
+        uncached = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "no cache", traffic, servers)
     stock = stock_bot()
     for users in ROUNDS:
-        for label, figures in (("", ours), (" (NLU cache off)", uncached)):
-            base = stock[users].throughput
+        for label, figures, theirs in (("fixed 5 messages, NLU cache on", ours, "fixed"),
+                                       ("diverse traffic, NLU cache on", ours_diverse, "diverse"),
+                                       ("diverse traffic, NLU cache off (headline)", uncached, "diverse")):
+            base = stock[theirs][users].throughput
             ratio = figures[users].throughput / base if base else float("nan")
-            print(f"throughput ratio at {users} user(s){label}: {ratio:.2f}x the stock bot")
-    prod_figures()
+            print(f"throughput ratio at {users} user(s), {label}: {ratio:.2f}x the stock bot "
+                  f"(p95 {figures[users].percentile(95):.0f} ms, stock {stock[theirs][users].percentile(95):.0f} ms)")
+
+
+SECTIONS = {"nlu": nlu_figures, "training": training_time, "records": records_figures, "cohort": cohort_figures,
+            "catalog": catalog_figures, "rest": rest_figures, "prod": prod_figures}
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,5 +1,7 @@
 """A small asyncio load generator for the REST webhook: N concurrent simulated users, each a
-fresh sender per conversation, reporting msgs/s and latency percentiles."""
+fresh sender per conversation, reporting msgs/s and latency percentiles. A conversation is either
+the same fixed list of messages every time, or (``Traffic``) five questions drawn at random from a
+pool of different real-style questions, as real visitors rarely type the same words."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +10,7 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import aiohttp
 
@@ -39,14 +41,33 @@ class LoadResult:
         )
 
 
-async def _user(session, url, conversation: Sequence[str], rounds: int, metadata: Optional[dict], out: LoadResult,
+class Traffic:
+    """Conversations of ``per_sender`` questions drawn at random (without repeats inside one
+    conversation) from ``questions``; seeded per user, so every run sends the same texts."""
+
+    def __init__(self, questions: Sequence[str], per_sender: int = 5) -> None:
+        self.questions = list(dict.fromkeys(questions))
+        self.per_sender = per_sender
+
+    def conversation(self, rng: random.Random) -> List[str]:
+        return rng.sample(self.questions, self.per_sender)
+
+
+Conversations = Union[Sequence[str], Traffic]
+
+
+def _next_conversation(conversation: Conversations, rng: random.Random) -> Sequence[str]:
+    return conversation.conversation(rng) if isinstance(conversation, Traffic) else conversation
+
+
+async def _user(session, url, conversation: Conversations, rounds: int, metadata: Optional[dict], out: LoadResult,
                 think: Optional[Tuple[float, float]] = None, rng: Optional[random.Random] = None):
     rng = rng or random.Random(0)
     if think:  # people arrive over time, not all in the same millisecond
         await asyncio.sleep(rng.uniform(0, think[1]))
     for _ in range(rounds):
         sender = f"bench-{uuid.uuid4().hex}"  # a fresh sender for every conversation
-        for text in conversation:
+        for text in _next_conversation(conversation, rng):
             body: Dict[str, Any] = {"sender": sender, "message": text}
             if metadata:
                 body["metadata"] = metadata
@@ -64,10 +85,12 @@ async def _user(session, url, conversation: Sequence[str], rounds: int, metadata
                 await asyncio.sleep(rng.uniform(*think))
 
 
-async def run_load(base_url: str, users: int, conversation: Sequence[str], rounds: int,
+async def run_load(base_url: str, users: int, conversation: Conversations, rounds: int,
                    metadata: Optional[dict] = None, think: Optional[Tuple[float, float]] = None,
-                   seed: int = 2018) -> LoadResult:
-    """Each of `users` concurrent users sends `conversation` `rounds` times, each time as a new sender.
+                   seed: int = 2018, on_start: Optional[Callable[[], None]] = None) -> LoadResult:
+    """Each of `users` concurrent users sends `conversation` (a fixed list, or `Traffic`: drawn at
+    random for each conversation) `rounds` times, each time as a new sender. `on_start` is called
+    when the measured part begins (after the warm-up).
 
     Without `think` every user sends its next message as soon as the answer arrives (the most
     load `users` can make); with `think=(low, high)` each waits a random time in that range
@@ -78,8 +101,10 @@ async def run_load(base_url: str, users: int, conversation: Sequence[str], round
     url = f"{base_url}/webhooks/rest/webhook"
     result = LoadResult(users, 0, 0, 0.0, [])
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=users)) as session:
-        # warm-up: one conversation, not counted
-        await _user(session, url, conversation, 1, metadata, LoadResult(1, 0, 0, 0, []))
+        # warm-up: one conversation, not counted (its own seed: the measured texts stay unseen)
+        await _user(session, url, conversation, 1, metadata, LoadResult(1, 0, 0, 0, []), rng=random.Random(seed - 1))
+        if on_start:
+            on_start()
         start = time.perf_counter()
         await asyncio.gather(*[_user(session, url, conversation, rounds, metadata, result, think,
                                      random.Random(seed + i)) for i in range(users)])

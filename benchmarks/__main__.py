@@ -15,7 +15,7 @@ from typing import Dict, Optional
 
 from benchmarks.catalog_size import catalog_figures
 from benchmarks.cohort import cohort_figures
-from benchmarks.load import Traffic, run_load
+from benchmarks.load import diverse_traffic, run_load
 from benchmarks.prod_load import prod_figures
 from benchmarks.records import records_figures
 from servers import free_port, serve
@@ -32,18 +32,6 @@ CONVERSATION = [
     "thanks!",
 ]
 ROUNDS = {1: 20, 10: 20}  # conversations per user at 1 and 10 concurrent users
-#: The real-style questions of tests/nlu/realworld_*.yml (none is a training example: tests check),
-#: crises left out: what the REST load sends, five at random per fresh sender (issue 13).
-TRAFFIC_SETS = ("realworld_dev.yml", "realworld_dev2.yml", "realworld_blind_a.yml", "realworld_blind_b.yml",
-                "realworld_test.yml", "realworld_blind_c.yml")
-
-
-def diverse_traffic() -> Traffic:
-    from realworld_eval import load_questions
-
-    return Traffic([t for name in TRAFFIC_SETS for t, expect in load_questions(name) if "crisis" not in expect])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

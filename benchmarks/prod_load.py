@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-from benchmarks.load import LoadResult, run_load
+from benchmarks.load import LoadResult, diverse_traffic, run_load
 
 from prodstack import ProdStack
 
@@ -83,7 +83,7 @@ def plot(results: Dict[str, Dict[int, LoadResult]], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     styles = {50: "-", 95: "--", 99: ":"}
-    for (label, by_users), color in zip(results.items(), ("tab:blue", "tab:red", "tab:orange"), strict=False):
+    for (label, by_users), color in zip(results.items(), ("tab:blue", "tab:red", "tab:orange", "tab:green"), strict=False):
         xs = sorted(by_users)
         for p, style in styles.items():
             ax.plot(xs, [by_users[u].percentile(p) for u in xs], style, marker="o", color=color, label=f"{label} p{p}")
@@ -102,6 +102,25 @@ def plot(results: Dict[str, Dict[int, LoadResult]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def diverse_saturation() -> Dict[int, LoadResult]:
+    """Saturation with every message different and the parse cache off (issue 13): a fresh stack
+    with NLU_CACHE_SIZE=0, anonymous visitors sending the diverse traffic without pauses."""
+    label = "2 replicas, no pause, diverse, cache off"
+    stack = ProdStack(secrets.token_urlsafe(48))
+    stack.env["NLU_CACHE_SIZE"] = "0"
+    traffic = diverse_traffic()
+    figures: Dict[int, LoadResult] = {}
+    try:
+        stack.start()
+        for users in USERS:
+            figures[users] = asyncio.run(run_load(stack.url, users, traffic, ROUNDS[users]))
+            print("  " + figures[users].line(label))
+    finally:
+        stack.stop()
+        stack.remove()
+    return figures
 
 
 def prod_figures() -> Dict[str, Dict[int, LoadResult]]:
@@ -129,6 +148,7 @@ def prod_figures() -> Dict[str, Dict[int, LoadResult]]:
         shutil.rmtree(logs, ignore_errors=True)
         shutil.copytree(stack.dir / "logs", logs, dirs_exist_ok=True)
         stack.remove()
+    results["2 replicas, no pause, diverse, cache off"] = diverse_saturation()
     two = results.get("2 replicas", {})
     if 50 in two and 200 in two:
         print(f"  targets: p95 at 50 users {two[50].percentile(95):.0f} ms (target 300 ms); "

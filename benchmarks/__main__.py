@@ -32,10 +32,17 @@ CONVERSATION = [
     "thanks!",
 ]
 ROUNDS = {1: 20, 10: 20}  # conversations per user at 1 and 10 concurrent users
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(bot) -> Dict[str, int]:
+    """The served bot's Rasa and action server processes, whose CPU time the load figures report."""
+    return {name: bot.pid(name) for name in ("Rasa server", "action server")}
 
 
 def rss_mb(port: int) -> float:
@@ -224,7 +231,7 @@ def rest_figures() -> None:
           f" no training example), 5 drawn at random per sender, seeded")
     with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "RASA_API_TOKEN": BENCH_API_TOKEN}) as bot:
         port = int(bot.url.rsplit(":", 1)[1])
-        servers = {"Rasa server": bot.pid("Rasa server"), "action server": bot.pid("action server")}
+        servers = server_pids(bot)
         # the diverse load first, while the parse cache holds none of its questions yet (the
         # real-visitor figures below parse the same questions)
         ours_diverse = measure(bot.url, port, "diverse", traffic, servers)
@@ -235,7 +242,7 @@ def rest_figures() -> None:
     # The same load with the NLU parse cache off (deploy/rasa_server.py): every message through
     # the NLU pipeline, as if no two visitors ever wrote the same words.
     with tempfile.TemporaryDirectory() as tmp, serve({**sample_records_env(tmp), "NLU_CACHE_SIZE": "0"}) as bot:
-        servers = {"Rasa server": bot.pid("Rasa server"), "action server": bot.pid("action server")}
+        servers = server_pids(bot)
         uncached = measure(bot.url, int(bot.url.rsplit(":", 1)[1]), "no cache", traffic, servers)
     stock = stock_bot()
     for users in ROUNDS:

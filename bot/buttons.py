@@ -11,7 +11,7 @@ from typing import Dict, Optional, Sequence
 YES_WORDS = {"yes", "y", "ya", "yea", "yeah", "yep", "yup", "yess", "yesss", "sure", "correct", "right", "exactly",
              "affirmative", "indeed", "absolutely", "definitely", "si", "oui", "ja", "ok", "okay"}
 FILLER = {"that", "one", "that's", "thats", "it", "is", "please", "pls", "plz", "thanks", "thank", "you", "i", "did",
-          "do", "the", "exactly", "correct", "right", "yes", "yeah", "sir", "mam", "ok", "okay", "this", "mean", "meant"}
+          "do", "the", "sir", "mam", "this", "mean", "meant"}  # besides the words of YES_WORDS
 _ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1,
              "third": 2, "3rd": 2, "three": 2, "3": 2, "fourth": 3, "4th": 3, "4": 3, "last": -1}
 _ORDINAL_RE = re.compile(r"^(?:the |number |option |no\.? )?(\w+)(?: one| option| button)?$")

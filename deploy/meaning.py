@@ -12,6 +12,7 @@ file (``bot/staff_answers.py``, re-read when it changes: no retraining) and sets
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -279,15 +280,14 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
             # a credential's name ("emergency readiness", "disaster prep") is no emergency: a message
             # naming one is a crisis only by its words
-            decision = decide(vector, ranking, self.trained, self._staff_index(), self._crisis_index(), text=text,
-                              passthrough_intents=passthrough, t=self.thresholds,
-                              crisis_by_words_only="credential" in entities)
+            judged = functools.partial(decide, ranking=ranking, trained=self.trained, staff=self._staff_index(),
+                                       crisis=self._crisis_index(), text=text, passthrough_intents=passthrough,
+                                       t=self.thresholds, crisis_by_words_only="credential" in entities)
+            decision = judged(vector)
             spelled_out = pronoun_spelled_out(text)
             if decision.kind in ("clarify", "refuse") and spelled_out:
                 # "who issues it?": too little meaning in "it"; in this bot "it" is the micro-credential
-                again = decide(encoder().encode([spelled_out])[0], ranking, self.trained, self._staff_index(),
-                               self._crisis_index(), text=text, passthrough_intents=passthrough, t=self.thresholds,
-                               crisis_by_words_only="credential" in entities)
+                again = judged(encoder().encode([spelled_out])[0])
                 if again.kind in ("answer", "staff", "pass"):
                     decision = again
             if decision.kind != "crisis" and top_intent == "crisis":  # the classifier's guess was overruled
@@ -316,7 +316,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             # "who finished nonprofit leadership?", "how many are still on it?": a question about a
             # group of students (only an advisor gets an answer; anyone else is told it is theirs)
             if decision.kind in ("clarify", "refuse") and about_students(text) \
-                    and (top_intent == "cohort_query" or top_conf < 0.9):  # not when sure of another topic
+                    and (top_intent == "cohort_query" or top_conf < self.thresholds.diet_sure):  # not when sure of another
                 self._apply(message, Decision("answer", intent="cohort_query", confidence=max(top_conf, 0.5)))
                 continue
             # a catalog name in a catalog/personal question: the classifier knows best

@@ -3,6 +3,7 @@
 # targets). Anything already set in the environment wins.
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT:-5055}/webhook}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-}   # empty: conversations kept in memory
+export ANALYTICS_URL=${ANALYTICS_URL:-sqlite:///$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/analytics.db}  # "off": none
 export LOCK_STORE_TYPE=${LOCK_STORE_TYPE:-in_memory}
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 export REDIS_PORT=${REDIS_PORT:-6379}

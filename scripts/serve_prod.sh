@@ -139,6 +139,7 @@ pg_started=1
 psql_() { "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
 has_db() { [ "$(psql_ -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 has_db rasa || psql_ -d postgres -c "CREATE DATABASE rasa"
+has_db analytics || psql_ -d postgres -c "CREATE DATABASE analytics"
 export DATABASE_URL="postgresql+psycopg2://postgres@127.0.0.1:${PG_PORT}/records"
 if ! has_db records; then
   psql_ -d postgres -c "CREATE DATABASE records"
@@ -154,11 +155,18 @@ fi
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${NGINX_ACTIONS_PORT}/webhook"
 export TRACKER_STORE_URL="postgresql://postgres@127.0.0.1:${PG_PORT}/rasa"
 export LOCK_STORE_TYPE=redis REDIS_HOST=127.0.0.1 REDIS_PORT
+# The program office's analytics (bot/analytics.py; the Rasa servers write turns, the page
+# server reads them for /staff and stores feedback). ANALYTICS_URL=off stores nothing.
+export ANALYTICS_URL=${ANALYTICS_URL:-"postgresql://postgres@127.0.0.1:${PG_PORT}/analytics"}
 # Retention: with TRACKER_RETENTION_DAYS set, conversations with no message in that many days are
 # deleted at start (deploy/tracker_store.py; run it daily, e.g. from cron, on a real cluster).
 if [ -n "${TRACKER_RETENTION_DAYS:-}" ]; then
   "$BIN/python" -m deploy.tracker_store forget --days "$TRACKER_RETENTION_DAYS" >>"$LOGS/retention.log" 2>&1 \
     || die "forgetting old conversations failed (see $LOGS/retention.log)"
+fi
+if [ -n "${ANALYTICS_RETENTION_DAYS:-}" ] && [ "$ANALYTICS_URL" != off ]; then
+  "$BIN/python" -m bot.analytics forget --days "$ANALYTICS_RETENTION_DAYS" >>"$LOGS/retention.log" 2>&1 \
+    || die "forgetting old analytics failed (see $LOGS/retention.log)"
 fi
 # A conversation's lock outlives a crashed server by at most this long (Rasa's default is 60 s).
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-30}

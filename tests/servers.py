@@ -57,6 +57,7 @@ class Bot:
         self.make: Optional[subprocess.Popen] = None
         self.log_path: Optional[Path] = None
         self.answers_path: Optional[Path] = None  # the staff answers file it reads ($ANSWERS_PATH)
+        self.analytics_url: Optional[str] = None  # its analytics store ($ANALYTICS_URL)
 
     def pid(self, server: str) -> int:
         """The process id of one of `make serve`'s servers ("action server", "Rasa server", "page server")."""
@@ -89,6 +90,9 @@ def serve(env: Optional[Dict[str, str]] = None) -> Iterator[Bot]:
         "ACTION_ENDPOINT_URL": f"{bot.action_url}/webhook",
     }
     (REPO / "reports").mkdir(exist_ok=True)
+    # the analytics of this bot only (never the repository's var/analytics.db)
+    full_env.setdefault("ANALYTICS_URL", f"sqlite:///{REPO / 'reports' / f'analytics-{rasa_port}.db'}")
+    bot.analytics_url = full_env["ANALYTICS_URL"]
     bot.log_path = REPO / "reports" / f"serve-{rasa_port}.log"
     # MODEL on make's command line: the Makefile's own MODEL would override one from the environment
     model = [f"MODEL={full_env['MODEL']}"] if "MODEL" in (env or {}) else []
@@ -148,7 +152,7 @@ def serve_sample(tmp_dir: Path) -> Iterator[Bot]:
     answers = tmp_dir / "answers.yml"
     answers.write_text((REPO / "data" / "answers.yml").read_text(encoding="utf-8"), encoding="utf-8")
     env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SAMPLE_SECRET, "RASA_API_TOKEN": API_TOKEN,
-           "ANSWERS_PATH": str(answers)}
+           "ANSWERS_PATH": str(answers), "ANALYTICS_URL": f"sqlite:///{tmp_dir / 'analytics.db'}"}
     subprocess.run(
         [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
          "--enrollments", "data/sample/enrollments.csv"],

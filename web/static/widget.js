@@ -268,7 +268,74 @@
       });
       row.appendChild(group);
     }
+    if (msg.turn && msg.turn.feedback) row.appendChild(feedbackControls(msg));
     return row;
+  }
+
+  // ---- feedback on an answer (POST /webhooks/rest/feedback; docs/widget.md) -----------------
+
+  function postFeedback(msg, helpful, comment) {
+    const body = { turn: msg.turn.id, helpful: helpful };
+    if (comment) body.comment = comment;
+    return rasaUrl().then((base) =>
+      fetch(base + "/webhooks/rest/feedback", {
+        method: "POST", mode: "cors", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      })
+    ).then((response) => {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+    });
+  }
+
+  function feedbackControls(msg) {
+    const box = el("div", { className: "mcc-feedback", role: "group", "aria-label": "Was this answer helpful?" });
+    const status = el("span", { className: "mcc-feedback__status", role: "status" });
+    const up = el("button", { type: "button", className: "mcc-vote", "aria-label": "Helpful", title: "Helpful", text: "\u{1F44D}" });
+    const down = el("button", { type: "button", className: "mcc-vote", "aria-label": "Not helpful", title: "Not helpful", text: "\u{1F44E}" });
+    function mark() {
+      up.setAttribute("aria-pressed", String(msg.rated === "up"));
+      down.setAttribute("aria-pressed", String(msg.rated === "down"));
+    }
+    function vote(helpful) {
+      msg.rated = helpful ? "up" : "down";
+      mark();
+      saveState();
+      postFeedback(msg, helpful).then(
+        () => { status.textContent = helpful ? "Thanks for the feedback." : "Thanks. What was missing?"; },
+        () => { status.textContent = "Your feedback could not be sent."; }
+      );
+      if (!helpful && !box.querySelector("form")) box.appendChild(commentForm(msg, status));
+    }
+    up.addEventListener("click", () => vote(true));
+    down.addEventListener("click", () => vote(false));
+    mark();
+    box.appendChild(el("span", { className: "mcc-feedback__label", text: "Helpful?" }));
+    box.appendChild(up);
+    box.appendChild(down);
+    box.appendChild(status);
+    return box;
+  }
+
+  function commentForm(msg, status) {
+    const id = "mcc-comment-" + msg.turn.id;
+    const area = el("textarea", { id: id, className: "mcc-comment", maxLength: 1000, rows: 2 });
+    const form = el("form", { className: "mcc-feedback__form" }, [
+      el("label", { for: id, text: "What was missing? (optional)" }),
+      area,
+      el("button", { type: "submit", className: "mcc-choice", text: "Send comment" }),
+    ]);
+    const ask = el("button", { type: "button", className: "mcc-choice", text: "Ask a person instead" });
+    ask.addEventListener("click", () => send("/human_handoff", "I'd like to ask a person"));
+    form.appendChild(ask);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const comment = area.value.trim();
+      if (!comment) return;
+      postFeedback(msg, false, comment).then(
+        () => { status.textContent = "Thanks — the program office will see your comment."; form.remove(); },
+        () => { status.textContent = "Your comment could not be sent."; }
+      );
+    });
+    return form;
   }
 
   function scrollToEnd() {
@@ -413,6 +480,10 @@
         lastText = msg.text ? msg : null;
       } else {
         lastText = null;
+      }
+      // the reply's last message names the turn: feedback goes under the answer's last bubble
+      if (r && r.turn && typeof r.turn.id === "string" && out.length) {
+        out[out.length - 1].turn = { id: r.turn.id, feedback: !!r.turn.feedback };
       }
     });
     return out;

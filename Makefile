@@ -98,7 +98,7 @@ lint: $(VENV)/.installed
 test: lint $(MODEL) nlp validate
 	$(PY) -m pytest tests
 
-bench: $(MODEL) nlp  ## every benchmark; only some: make bench ONLY="rest prod" (nlu training records cohort catalog rest prod)
+bench: $(MODEL) nlp  ## every benchmark; only some: make bench ONLY="rest prod" (nlu training records cohort catalog rest prod analytics)
 	PYTHONPATH=tests:tests/records:tests/prod $(PY) -m benchmarks $(ONLY)  # the benches reuse the tests' servers
 
 token:  ## a signed token for trying personal questions: make token SUB=S1004 [ROLE=advisor]

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
+from benchmarks.analytics_cost import end_to_end_figures, in_process_figures
 from benchmarks.catalog_size import catalog_figures
 from benchmarks.cohort import cohort_figures
 from benchmarks.load import diverse_traffic, run_load
@@ -255,8 +256,15 @@ def rest_figures() -> None:
                   f"(p95 {figures[users].percentile(95):.0f} ms, stock {stock[theirs][users].percentile(95):.0f} ms)")
 
 
+def analytics_figures() -> None:
+    print("Analytics write path (deploy/analytics_broker.py):")
+    in_process_figures()
+    end_to_end_figures(serve, sample_records_env, server_pids, cpu_seconds)
+
+
 SECTIONS = {"nlu": nlu_figures, "training": training_time, "records": records_figures, "cohort": cohort_figures,
-            "catalog": catalog_figures, "rest": rest_figures, "prod": prod_figures}
+            "catalog": catalog_figures, "rest": rest_figures, "prod": prod_figures,
+            "analytics": analytics_figures}
 
 
 if __name__ == "__main__":

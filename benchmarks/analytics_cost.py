@@ -1,0 +1,77 @@
+"""What the analytics write path (deploy/analytics_broker.py) costs the chat (issue 14: at most
+2 ms per message at 10 users).
+
+Two measurements:
+- end to end: the same diverse traffic (cache off, 10 users, no pauses) against the bot served
+  with ``ANALYTICS_URL=off`` and with the SQLite store, twice each, alternating; the difference in
+  mean latency per message and in the Rasa server's CPU per message;
+- in process: the broker's own work per turn (building the row, handing it to the writer
+  thread) and the writer thread's database time per turn, on 2,000 turns of real-looking events.
+"""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.load import diverse_traffic, run_load
+
+USERS, ROUNDS = 10, 12
+
+
+def _events(n: int):
+    from bot.analytics import PERSONAL_INTENTS  # noqa: F401 - the module under test
+
+    for i in range(n):
+        sender = f"bench-{i % 300}"
+        intent = ("faq_fees", "nlu_fallback", "check_progress", "staff_answer")[i % 4]
+        yield [
+            {"event": "user", "sender_id": sender, "timestamp": time.time(), "text": f"question number {i} about fees",
+             "parse_data": {"intent": {"name": intent, "confidence": 0.8}, "answer_topic": "financial_aid"}},
+            {"event": "action", "sender_id": sender, "name": "action_staff_answer"},
+            {"event": "bot", "sender_id": sender, "text": "an answer", "metadata": {"utter_action": "utter_faq_fees"}},
+            {"event": "action", "sender_id": sender, "name": "action_listen"},
+        ]
+
+
+def in_process_figures() -> None:
+    from deploy.analytics_broker import AnalyticsBroker
+
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = AnalyticsBroker(f"sqlite:///{Path(tmp) / 'analytics.db'}")
+        turns = list(_events(2000))
+        start = time.perf_counter()
+        for events in turns:
+            for event in events:
+                broker.publish(event)
+        publish_s = time.perf_counter() - start
+        broker.writer.flush(60)
+        total_s = time.perf_counter() - start
+        asyncio.run(broker.close())
+    print(f"  in process: the broker's work in the chat's path {1e6 * publish_s / len(turns):.0f} µs per turn; "
+          f"all {len(turns)} turns written to SQLite {total_s:.2f} s after the first (background thread)")
+
+
+def end_to_end_figures(serve, sample_records_env, server_pids, cpu_seconds) -> None:
+    traffic = diverse_traffic()
+    runs = {"off": [], "on": []}
+    for attempt in range(2):
+        for mode in ("off", "on"):
+            with tempfile.TemporaryDirectory() as tmp:
+                url = "off" if mode == "off" else f"sqlite:///{Path(tmp) / 'analytics.db'}"
+                with serve({**sample_records_env(tmp), "NLU_CACHE_SIZE": "0", "ANALYTICS_URL": url}) as bot:
+                    rasa = server_pids(bot)["Rasa server"]
+                    before = {}
+                    result = asyncio.run(run_load(bot.url, USERS, traffic, ROUNDS, seed=2018 + attempt,
+                                                  on_start=lambda: before.update(cpu=cpu_seconds(rasa))))
+                    cpu_ms = 1000 * (cpu_seconds(rasa) - before["cpu"]) / max(result.messages, 1)
+                    mean_ms = statistics.fmean(result.latencies_ms)
+                    runs[mode].append((mean_ms, cpu_ms, result))
+                    print(f"  analytics {mode:3s} (run {attempt + 1}): {result.line('10 users')}, "
+                          f"mean {mean_ms:.1f} ms, Rasa CPU {cpu_ms:.1f} ms/msg")
+    latency = statistics.fmean(m for m, _c, _r in runs["on"]) - statistics.fmean(m for m, _c, _r in runs["off"])
+    cpu = statistics.fmean(c for _m, c, _r in runs["on"]) - statistics.fmean(c for _m, c, _r in runs["off"])
+    print(f"  analytics write path at {USERS} users: {latency:+.1f} ms mean latency per message, "
+          f"{cpu:+.1f} ms Rasa CPU per message (goal: at most 2 ms; runs differ by noise of a few ms)")

@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Dict, List, Tuple
 
 from benchmarks.load import diverse_traffic, run_load
 
@@ -56,16 +57,19 @@ def in_process_figures() -> None:
 
 def end_to_end_figures(serve, sample_records_env, server_pids, cpu_seconds) -> None:
     traffic = diverse_traffic()
-    runs = {"off": [], "on": []}
+    runs: Dict[str, List[Tuple[float, float, Any]]] = {"off": [], "on": []}
     for attempt in range(2):
         for mode in ("off", "on"):
             with tempfile.TemporaryDirectory() as tmp:
                 url = "off" if mode == "off" else f"sqlite:///{Path(tmp) / 'analytics.db'}"
                 with serve({**sample_records_env(tmp), "NLU_CACHE_SIZE": "0", "ANALYTICS_URL": url}) as bot:
                     rasa = server_pids(bot)["Rasa server"]
-                    before = {}
-                    result = asyncio.run(run_load(bot.url, USERS, traffic, ROUNDS, seed=2018 + attempt,
-                                                  on_start=lambda: before.update(cpu=cpu_seconds(rasa))))
+                    before: Dict[str, float] = {}
+
+                    def start(b: Dict[str, float] = before, pid: int = rasa) -> None:
+                        b["cpu"] = cpu_seconds(pid)
+
+                    result = asyncio.run(run_load(bot.url, USERS, traffic, ROUNDS, seed=2018 + attempt, on_start=start))
                     cpu_ms = 1000 * (cpu_seconds(rasa) - before["cpu"]) / max(result.messages, 1)
                     mean_ms = statistics.fmean(result.latencies_ms)
                     runs[mode].append((mean_ms, cpu_ms, result))

@@ -584,7 +584,7 @@ def group_unanswered(items: Sequence[Tuple[dt.datetime, str, str]], threshold: f
     vectors = _vectors(texts)
     groups: List[UnansweredGroup] = []
     heads: List[Any] = []
-    for (at, outcome, text), vector in zip(items, vectors):
+    for (at, outcome, text), vector in zip(items, vectors, strict=True):
         best, score = -1, -1.0
         for n, head in enumerate(heads):
             s = float(head @ vector)

@@ -9,6 +9,11 @@ Either way, the sign-in token a website sends with each message (``metadata.auth
 removed from the stored message: the actions read it from the message being answered, and a
 conversation history is no place for a credential that still works for an hour.
 
+Events reach the event broker (the analytics, ``deploy/analytics_broker.py``) from here: the new
+events of a save are those after the ones the conversation had when it was retrieved for this
+message (the lock store lets one server at a time handle a conversation), so no save reads the
+conversation a second time to find them, as Rasa's own ``stream_events`` does.
+
 Retention: ``python -m deploy.tracker_store forget --days N`` deletes conversations with no
 message in the last N days from the SQL store (production mode runs it at start when
 ``TRACKER_RETENTION_DAYS`` is set).
@@ -18,7 +23,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import itertools
 import time
+from collections import OrderedDict
 from typing import Any, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
@@ -26,7 +33,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, Track
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.events import SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngine
 
 SECRET_METADATA_KEYS = ("auth_token",)
 
@@ -62,12 +69,12 @@ class ConversationStore(TrackerStore):
         **kwargs: Any,
     ) -> None:
         url = (host or "").strip()
+        # the backend streams nothing: save() below hands the new events to the broker
         self.backend: TrackerStore = (
-            SQLTrackerStore(domain=domain, host=url, event_broker=event_broker, **kwargs)
-            if url
-            else InMemoryTrackerStore(domain, event_broker)
+            SQLTrackerStore(domain=domain, host=url, **kwargs) if url else InMemoryTrackerStore(domain)
         )
         super().__init__(domain, event_broker)
+        self._known: "OrderedDict[str, int]" = OrderedDict()  # sender -> events stored, as last seen
 
     @property
     def domain(self) -> Domain:
@@ -79,12 +86,34 @@ class ConversationStore(TrackerStore):
         if hasattr(self, "backend"):
             self.backend.domain = domain
 
+    MAX_KNOWN = 50000
+
+    def _remember(self, sender_id: Text, count: int) -> None:
+        self._known[sender_id] = count
+        self._known.move_to_end(sender_id)
+        while len(self._known) > self.MAX_KNOWN:
+            self._known.popitem(last=False)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         redact(tracker)
+        if self.event_broker is None:
+            await self.backend.save(tracker)
+            return
+        sender = tracker.sender_id
+        known = self._known.get(sender)
+        if known is None or known > len(tracker.events):  # not retrieved here: Rasa's way, one more read
+            new = TrackerEventDiffEngine.event_difference(await self.backend.retrieve(sender), tracker)
+        else:
+            new = list(itertools.islice(tracker.events, known, None))
         await self.backend.save(tracker)
+        self._remember(sender, len(tracker.events))
+        await self._stream_new_events(self.event_broker, new, sender)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await self.backend.retrieve(sender_id)
+        tracker = await self.backend.retrieve(sender_id)
+        if self.event_broker is not None:
+            self._remember(sender_id, len(tracker.events) if tracker is not None else 0)
+        return tracker
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self.backend.retrieve_full_tracker(sender_id)

@@ -55,6 +55,25 @@ def test_a_progress_question_is_answered_across_the_two_rasa_servers(prod, token
     assert "☐ PAD 683 — still needed" in reply
 
 
+def test_both_rasa_servers_write_turns_to_the_postgresql_analytics_and_feedback_goes_through_nginx(prod):
+    a, b = prod.rasa_urls
+    who = sender("analytics")
+    prod.post(a, "how much does it cost?", who)
+    turn = prod.post(b, "do credits transfer?", who).json()[-1]["turn"]
+    answer = requests.post(f"{prod.url}/webhooks/rest/feedback", json={"turn": turn["id"], "helpful": True}, timeout=10)
+    assert answer.status_code == 204
+    deadline, found = time.monotonic() + 10, []
+    while time.monotonic() < deadline:
+        with psycopg2.connect(prod.postgres_dsn.replace("dbname=postgres", "dbname=analytics")) as conn, conn.cursor() as cur:
+            cur.execute("SELECT t.text, f.helpful FROM analytics_turns t LEFT JOIN analytics_feedback f ON f.turn_id = t.id "
+                        "WHERE t.text IN ('how much does it cost?', 'do credits transfer?') ORDER BY t.at")
+            found = cur.fetchall()
+        if len(found) == 2 and found[1][1] is True:
+            break
+        time.sleep(0.3)
+    assert found == [("how much does it cost?", None), ("do credits transfer?", True)]
+
+
 # ---- bad input through nginx ------------------------------------------------------------------------
 
 LONG = "what does it cost " * 556  # 10 008 characters

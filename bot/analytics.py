@@ -373,7 +373,9 @@ def _engine(url: str) -> Engine:
         path = sa.engine.make_url(url).database
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, future=True, connect_args={"timeout": 15, "check_same_thread": False})
+        # a kept connection (SQLAlchemy 1.4 opens a new one per use for a SQLite file otherwise)
+        engine = sa.create_engine(url, future=True, poolclass=sa.pool.QueuePool, pool_size=2,
+                                  connect_args={"timeout": 15, "check_same_thread": False})
 
         @sa.event.listens_for(engine, "connect")
         def _wal(dbapi_connection, _record) -> None:  # several processes write: WAL, wait for locks
@@ -400,6 +402,7 @@ class TurnWriter:
         self._pending: List[Turn] = []
         self._idle = threading.Event()
         self._idle.set()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="analytics-writer", daemon=True)
         self._thread.start()
 
@@ -416,7 +419,10 @@ class TurnWriter:
                     stopping = True
                 else:
                     self._pending.append(item)
-                while True:  # take whatever else is waiting: one transaction for all of it
+                    # gather what arrives in the next moment too: one transaction for all of it,
+                    # not one per message (each costs the chat's process a millisecond or more)
+                    self._stop.wait(self.interval_s)
+                while True:
                     item = self._queue.get_nowait()
                     if item is None:
                         stopping = True
@@ -442,6 +448,7 @@ class TurnWriter:
         return self._idle.wait(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
+        self._stop.set()
         self._queue.put(None)
         self._thread.join(timeout)
 

@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot import|progress|token`` (see DESIGN.md, "Command line").
+"""Command line: ``python -m bot import|progress|token|report`` (see DESIGN.md, "Command line";
+``report``: docs/staff.md).
 
 Bad input (unknown student or credential, a bad file, a bad argument, no ``BOT_AUTH_SECRET``)
 exits with status 2 and one line on stderr. ``DATABASE_URL`` and ``CATALOG_PATH`` are honoured.
@@ -6,6 +7,7 @@ exits with status 2 and one line on stderr. ``DATABASE_URL`` and ``CATALOG_PATH`
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import sys
@@ -14,6 +16,7 @@ from typing import List, NoReturn, Optional
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.errors import BotError, UnknownStudentError
+from bot.identity import ROLES
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
@@ -51,9 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     tok = sub.add_parser("token", help="print a signed identity token (needs BOT_AUTH_SECRET)")
     tok.add_argument("subject", metavar="SUBJECT", help="student or staff ID")
-    tok.add_argument("--role", choices=("student", "advisor"), default="student")
+    tok.add_argument("--role", choices=ROLES, default="student")
     tok.add_argument("--ttl", type=_positive_int, default=3600, metavar="SECONDS")
+
+    rep = sub.add_parser("report", help="print the analytics figures for a date range (ANALYTICS_URL)")
+    rep.add_argument("--since", required=True, type=_date, metavar="DATE", help="first day, YYYY-MM-DD (UTC)")
+    rep.add_argument("--until", type=_date, default=None, metavar="DATE",
+                     help="last day, YYYY-MM-DD (UTC; default today)")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    from bot.analytics import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cmd_import(args: argparse.Namespace) -> None:
@@ -92,10 +109,28 @@ def _cmd_token(args: argparse.Namespace) -> None:
         raise BotError(str(exc)) from None
 
 
+def _cmd_report(args: argparse.Namespace) -> None:
+    from bot.analytics import AnalyticsStore, analytics_url, format_report, report, utcnow
+
+    url = analytics_url()
+    if not url:
+        print("Analytics are off (ANALYTICS_URL=off): there is nothing to report.")
+        return
+    until = args.until or utcnow().date()
+    if until < args.since:
+        raise BotError(f"--until {until} is before --since {args.since}")
+    store = AnalyticsStore(url)
+    try:
+        print(format_report(report(store, args.since, until)))
+    finally:
+        store.dispose()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    command = {"import": _cmd_import, "progress": _cmd_progress, "token": _cmd_token}[args.command]
+    command = {"import": _cmd_import, "progress": _cmd_progress, "token": _cmd_token,
+               "report": _cmd_report}[args.command]
     try:
         command(args)
     except BotError as exc:
@@ -105,6 +140,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("error: DATABASE_URL is not a valid database URL", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SQLAlchemyError as exc:
+        if args.command == "report":
+            print(f"error: the analytics store failed ({type(exc).__name__}); check ANALYTICS_URL",
+                  file=sys.stderr)
+            return EXIT_FAILURE
         print(f"error: the records database failed ({type(exc).__name__}); check DATABASE_URL",
               file=sys.stderr)
         return EXIT_FAILURE

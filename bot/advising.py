@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from bot.catalog import DEFAULT_STUDENT_ID_PATTERN, Catalog, Credential, current_catalog
 from bot.errors import BotError
-from bot.identity import Identity, Verification
+from bot.identity import ADVISING_ROLES, Identity, Verification
 from bot.models import StudentRecord
 from bot.progress import check_progress
 from bot.records import session_scope, write_audit
@@ -49,11 +49,12 @@ NOT_YOURS = "utter_not_yours"
 
 
 def may_see(identity: Verification, student_id: str) -> bool:
-    """The one rule of who may see which record: an advisor anyone's, a student only their own
-    (IDs compared as :func:`bot.student_ids.same_student` does), nobody else anything."""
+    """The one rule of who may see which record: an advisor (or the program office, role
+    ``staff``) anyone's, a student only their own (IDs compared as
+    :func:`bot.student_ids.same_student` does), nobody else anything."""
     if not isinstance(identity, Identity):
         return False
-    if identity.role == "advisor":
+    if identity.role in ADVISING_ROLES:
         return True
     return identity.role == "student" and same_student(student_id, identity.sub)
 
@@ -76,7 +77,7 @@ def subject_of(identity: Verification, text: str, remembered: Optional[str] = No
         except BotError:  # the caller apologises for the catalog; IDs in the default format
             catalog = None
     named = student_ids_in(text, catalog)
-    if identity.role == "advisor":
+    if identity.role in ADVISING_ROLES:
         if not named and remembered:
             return remembered
         if not named:
@@ -96,7 +97,7 @@ def record_of(identity: Identity, student_id: str) -> "StudentRecord | Reply":
         return respond(NOT_YOURS)
     record = record_source().fetch(student_id)
     if record is None:
-        if identity.role == "advisor":
+        if identity.role in ADVISING_ROLES:
             return respond("utter_student_not_found", student_id=student_id)
         return respond("utter_records_not_found")
     return record

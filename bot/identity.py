@@ -1,6 +1,7 @@
 """Signed identity tokens (DESIGN.md, "Identity"): JWT, HS256, secret ``BOT_AUTH_SECRET``.
 
-Claims: ``sub`` (student or staff ID), ``role`` (``student`` | ``advisor``), ``exp`` (required).
+Claims: ``sub`` (student or staff ID), ``role`` (``student`` | ``advisor`` | ``staff``, the program
+office: in chat like an advisor, and the staff page ``/staff``), ``exp`` (required).
 :func:`verify_token` never raises: it returns an :class:`Identity` or a :class:`Rejected` saying
 why, and callers reveal nothing about a record unless they got an :class:`Identity` and
 :func:`bot.advising.may_see` agrees.
@@ -17,14 +18,16 @@ import jwt
 from bot.errors import ConfigError
 
 ALGORITHM = "HS256"
-ROLES = ("student", "advisor")
+ROLES = ("student", "advisor", "staff")
+#: Roles that see any student's record in chat, as an advisor does (``staff``: the program office).
+ADVISING_ROLES = ("advisor", "staff")
 SECRET_ENV = "BOT_AUTH_SECRET"
 MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash
 
 
 @dataclass(frozen=True)
 class Identity:
-    """A verified user: ``sub`` is their ID, ``role`` student or advisor."""
+    """A verified user: ``sub`` is their ID, ``role`` student, advisor or staff."""
 
     sub: str
     role: str

@@ -80,7 +80,7 @@
     people.forEach((p) => {
       const option = document.createElement("option");
       option.value = p.role + ":" + p.id;
-      option.textContent = p.role === "advisor" ? p.name : p.id + " — " + p.name;
+      option.textContent = p.role === "student" ? p.id + " — " + p.name : p.name;
       select.appendChild(option);
     });
     bar.hidden = false;
@@ -97,7 +97,7 @@
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ sub: person.id, role: person.role }),
         });
-        const label = person.role === "advisor" ? person.name : person.name + " (" + person.id + ")";
+        const label = person.role === "student" ? person.name + " (" + person.id + ")" : person.name;
         remember({ token: answer.token, sub: person.id, role: person.role, label: label });
         chat().setToken(answer.token);
         showState();

@@ -164,13 +164,17 @@ def utcnow() -> dt.datetime:
 # ---- what a turn is ---------------------------------------------------------------------------
 
 _DECIMAL = re.compile(r"(?<![\w.])\d+[.,]\d+(?![\w.])")
+_EMAIL = re.compile(r"[^\s<>(),;:\"'\[\]]+@[^\s<>(),;:\"'\[\]]+")
+#: The hand-off's turns (bot/handoff.py): the request, the e-mail address, the confirmation.
+HANDOFF_ACTIONS = frozenset({"handoff_form", "action_handoff_submit"})
 
 
 def scrubbed(text: Optional[str]) -> Optional[str]:
-    """A visitor's text as it may be stored: None for a button's payload, student IDs and
-    decimal numbers (a GPA) replaced, at most 500 characters."""
+    """A visitor's text as it may be stored: None for a button's payload, e-mail addresses,
+    student IDs and decimal numbers (a GPA) replaced, at most 500 characters."""
     if not text or text.startswith("/"):
         return None
+    text = _EMAIL.sub("[email]", text)
     for sid in student_ids_in(text):
         text = re.sub(re.escape(sid), "[student id]", text, flags=re.IGNORECASE)
     return _DECIMAL.sub("[number]", text).strip()[:500] or None
@@ -206,7 +210,7 @@ def classify(intent: Optional[str], answer_topic: Optional[str], actions: Sequen
     intent = intent or ""
     if intent == "crisis":
         return "crisis", "crisis"
-    if intent == "human_handoff" or "action_handoff" in actions:
+    if intent == "human_handoff" or any(a in HANDOFF_ACTIONS for a in actions):
         return "handoff", "handoff"
     if intent == "nlu_fallback" or any(a in CLARIFY_ACTIONS for a in actions):
         return "clarified", None
@@ -289,7 +293,8 @@ class TurnBuilder:
 
     def _finish(self, sender: str, pending: _Open) -> Turn:
         outcome, topic = classify(pending.intent, pending.answer_topic, pending.actions, pending.responses)
-        keep_text = outcome in ("answered", "clarified", "refused", "handoff") and pending.intent not in PERSONAL_INTENTS
+        keep_text = (outcome in ("answered", "clarified", "refused") and pending.intent not in PERSONAL_INTENTS
+                     or outcome == "handoff" and pending.intent == "human_handoff")  # not the address, the "yes"
         return Turn(
             id=uuid.uuid4().hex, at=pending.at, conversation=conversation_id(sender, self._key),
             intent=(pending.intent or None) and pending.intent[:80], confidence=pending.confidence,

@@ -106,6 +106,10 @@ class Catalog:
     #: ``institution.student_id_pattern``: a regular expression for one whole student ID, matched
     #: in messages regardless of case (:func:`student_id_regex`).
     student_id_pattern: str = DEFAULT_STUDENT_ID_PATTERN
+    #: When the office answers a question handed over by the bot (``institution.office_hours``,
+    #: ``institution.reply_time``), told to a visitor who sends one.
+    office_hours: str = ""
+    reply_time: str = ""
 
     @property
     def student_id_regex(self) -> "re.Pattern[str]":
@@ -282,6 +286,8 @@ def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
             if inst.get("crisis_contacts") is not None else DEFAULT_CRISIS_CONTACTS
         ),
         student_id_pattern=v.student_id_pattern(inst.get("student_id_pattern"), "institution.student_id_pattern"),
+        office_hours=v.text(inst["office_hours"], "institution.office_hours") if inst.get("office_hours") is not None else "",
+        reply_time=v.text(inst["reply_time"], "institution.reply_time") if inst.get("reply_time") is not None else "",
     )
 
 

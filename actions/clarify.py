@@ -61,6 +61,15 @@ def likely_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
     return buttons[:MAX_BUTTONS] or [button(INTENT_TITLES[name], name) for name in DEFAULT_INTENTS]
 
 
+def clarified_before(events: List[Dict[Text, Any]]) -> bool:
+    """Whether the visitor's previous message was also answered with a clarification."""
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    between = events[users[-2] + 1:users[-1]]
+    return any(e.get("event") == "action" and e.get("name") == "action_clarify" for e in between)
+
+
 class ActionClarify(Action):
     def name(self) -> Text:
         return "action_clarify"
@@ -72,5 +81,8 @@ class ActionClarify(Action):
             response="utter_clarify",
             buttons=likely_buttons(tracker.latest_message),
         )
+        if clarified_before(tracker.events):  # the second in a row: offer a person instead
+            dispatcher.utter_message(text="Or I can pass your question to a person in the office.",
+                                     buttons=[button("Ask the office", "human_handoff")])
         # a credential the unclear message names is still the one in question ("is it grad?" next)
         return named_credential(tracker)

@@ -58,6 +58,7 @@ class Bot:
         self.log_path: Optional[Path] = None
         self.answers_path: Optional[Path] = None  # the staff answers file it reads ($ANSWERS_PATH)
         self.analytics_url: Optional[str] = None  # its analytics store ($ANALYTICS_URL)
+        self.smtp_port: Optional[int] = None  # where the hand-off mails to (serve_sample)
 
     def pid(self, server: str) -> int:
         """The process id of one of `make serve`'s servers ("action server", "Rasa server", "page server")."""
@@ -150,9 +151,14 @@ def serve_sample(tmp_dir: Path) -> Iterator[Bot]:
     copy of the staff answers file that tests may edit (``Bot.answers_path``)."""
     db = tmp_dir / "records.db"
     answers = tmp_dir / "answers.yml"
+    smtp_port = free_port()
     answers.write_text((REPO / "data" / "answers.yml").read_text(encoding="utf-8"), encoding="utf-8")
     env = {"DATABASE_URL": f"sqlite:///{db}", "BOT_AUTH_SECRET": SAMPLE_SECRET, "RASA_API_TOKEN": API_TOKEN,
-           "ANSWERS_PATH": str(answers), "ANALYTICS_URL": f"sqlite:///{tmp_dir / 'analytics.db'}"}
+           "ANSWERS_PATH": str(answers), "ANALYTICS_URL": f"sqlite:///{tmp_dir / 'analytics.db'}",
+           # the hand-off's mail: a port where tests/test_handoff_live.py starts a real SMTP server
+           # (nothing listens there until then: requests wait and are retried every second or so)
+           "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}?tls=off", "HANDOFF_RETRY_S": "1",
+           "HANDOFF_TO": "office@example.edu", "SMTP_FROM": "chatbot@example.edu"}
     subprocess.run(
         [sys.executable, "-m", "bot", "import", "--students", "data/sample/students.csv",
          "--enrollments", "data/sample/enrollments.csv"],
@@ -160,4 +166,5 @@ def serve_sample(tmp_dir: Path) -> Iterator[Bot]:
     )
     with serve(env) as running:
         running.answers_path = answers
+        running.smtp_port = smtp_port
         yield running

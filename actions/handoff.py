@@ -179,6 +179,8 @@ class ValidateHandoffForm(FormValidationAction):
         address = handoff.email_in(str(value or ""))
         if address:
             return {"handoff_email": address}
+        if handoff.reply_kind(str(value or "")) == "change":
+            return {"handoff_email": None, "handoff_question": None}
         answered = await answer_instead(dispatcher, tracker, domain)
         if answered is not None:
             return {**answered, "handoff_email": None, "handoff_confirmed": "dropped"}
@@ -230,7 +232,8 @@ class ActionAskHandoffEmail(Action):
         question = tracker.get_slot("handoff_question") or ""
         dispatcher.utter_message(
             text=f"I'll send the micro-credential office your question: “{question}”. "
-                 f"What e-mail address should they reply to?{yourself}", buttons=[CANCEL_BUTTON])
+                 f"What e-mail address should they reply to?{yourself}",
+            buttons=[{"title": "Ask something else", "payload": "change the question"}, CANCEL_BUTTON])
         return []
 
 

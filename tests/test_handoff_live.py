@@ -70,6 +70,7 @@ def test_cancel_and_a_new_question_leave_the_hand_off(sample_bot):
     sender = f"handoff-{uuid.uuid4().hex}"
     sample_bot.text("what is a micro-credential?", sender)
     assert "e-mail address" in sample_bot.text("i want to speak to a human", sender)
+    assert "What would you like to ask" in sample_bot.text("change the question", sender)
     assert "haven't sent anything" in sample_bot.text("cancel", sender)
     sample_bot.text("talk to someone please", sender)
     fees = sample_bot.text("how much does it cost?", sender)

@@ -146,3 +146,26 @@ def test_starttls_and_login(tmp_path):
     finally:
         controller.stop()
         store.dispose()
+
+
+def test_the_second_clarification_in_a_row_offers_the_office():
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.clarify import ActionClarify
+
+    def tracker(events):
+        latest = {"text": "zzz blorp", "intent": {"name": "nlu_fallback"}, "entities": [], "intent_ranking": []}
+        return Tracker("v", {}, latest, events, False, None, {}, "action_listen")
+
+    first = [{"event": "user", "text": "qwerty asdf"}]
+    second = first + [{"event": "action", "name": "action_clarify"}, {"event": "bot", "text": "Which?"},
+                      {"event": "action", "name": "action_listen"}, {"event": "user", "text": "zzz blorp"}]
+    offers = []
+    for events in (first, second):
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionClarify().run(dispatcher, tracker(events), {}))
+        offers.append([b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []])
+    assert "/human_handoff" not in offers[0] and "/human_handoff" in offers[1]

@@ -130,6 +130,12 @@ def _catalog() -> Optional[Catalog]:
         return None
 
 
+def _write_yourself() -> str:
+    """The office's own address, for a visitor who'd rather write than be handed over."""
+    catalog = _catalog()
+    return f" (Or write to them yourself: {catalog.contact_email}.)" if catalog else ""
+
+
 def _cancel_or_crisis(dispatcher: CollectingDispatcher, tracker: Tracker, value: Any) -> Optional[Dict[Text, Any]]:
     if intent_name(tracker) == "crisis":
         dispatcher.utter_message(response="utter_crisis")
@@ -214,11 +220,9 @@ class ActionAskHandoffQuestion(Action):
         return "action_ask_handoff_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        catalog = _catalog()
-        yourself = f" (Or write to them yourself: {catalog.contact_email}.)" if catalog else ""
         dispatcher.utter_message(
             text="I can pass your question to the people in the micro-credential office, and they'll answer by "
-                 f"e-mail. What would you like to ask them?{yourself}", buttons=[CANCEL_BUTTON])
+                 f"e-mail. What would you like to ask them?{_write_yourself()}", buttons=[CANCEL_BUTTON])
         return []
 
 
@@ -227,12 +231,10 @@ class ActionAskHandoffEmail(Action):
         return "action_ask_handoff_email"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        catalog = _catalog()
-        yourself = f" (Or write to them yourself: {catalog.contact_email}.)" if catalog else ""
         question = tracker.get_slot("handoff_question") or ""
         dispatcher.utter_message(
             text=f"I'll send the micro-credential office your question: “{question}”. "
-                 f"What e-mail address should they reply to?{yourself}",
+                 f"What e-mail address should they reply to?{_write_yourself()}",
             buttons=[{"title": "Ask something else", "payload": "change the question"}, CANCEL_BUTTON])
         return []
 

@@ -164,7 +164,8 @@ def utcnow() -> dt.datetime:
 # ---- what a turn is ---------------------------------------------------------------------------
 
 _DECIMAL = re.compile(r"(?<![\w.])\d+[.,]\d+(?![\w.])")
-_EMAIL = re.compile(r"[^\s<>(),;:\"'\[\]]+@[^\s<>(),;:\"'\[\]]+")
+#: An e-mail address in a message (also what bot/handoff.py looks for a visitor's address in).
+EMAIL_PATTERN = re.compile(r"[^\s<>(),;:\"'\[\]]+@[^\s<>(),;:\"'\[\]]+")
 #: The hand-off's turns (bot/handoff.py): the request, the e-mail address, the confirmation.
 HANDOFF_ACTIONS = frozenset({"handoff_form", "action_handoff_submit"})
 
@@ -174,7 +175,7 @@ def scrubbed(text: Optional[str]) -> Optional[str]:
     student IDs and decimal numbers (a GPA) replaced, at most 500 characters."""
     if not text or text.startswith("/"):
         return None
-    text = _EMAIL.sub("[email]", text)
+    text = EMAIL_PATTERN.sub("[email]", text)
     for sid in student_ids_in(text):
         text = re.sub(re.escape(sid), "[student id]", text, flags=re.IGNORECASE)
     return _DECIMAL.sub("[number]", text).strip()[:500] or None

@@ -38,7 +38,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from bot.analytics import CHAT_INTENTS, PERSONAL_INTENTS, AnalyticsStore, handoff_requests, scrubbed, utcnow
+from bot.analytics import (CHAT_INTENTS, EMAIL_PATTERN, HANDOFF_ACTIONS, PERSONAL_INTENTS, AnalyticsStore,
+                           handoff_requests, scrubbed, utcnow)
 from bot.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -54,15 +55,10 @@ LEASE_S = 120  # a send claimed but never finished (a crash) is tried again afte
 #: transcript (a progress answer, "my grades", a follow-up that may have read a record).
 PUBLIC_ACTIONS = frozenset({"action_catalog_info", "action_list_credentials", "action_clarify",
                             "action_staff_answer"})
-#: The hand-off's own turns (the request, the e-mail address, the confirmation).
-HANDOFF_ACTIONS = frozenset({"handoff_form", "validate_handoff_form", "action_handoff_submit",
-                             "action_ask_handoff_question", "action_ask_handoff_email",
-                             "action_ask_handoff_confirmed"})
 
 
 # ---- what the visitor says ----------------------------------------------------------------------
 
-_EMAIL_CANDIDATE = re.compile(r"[^\s<>(),;:\"'\[\]]+@[^\s<>(),;:\"'\[\]]+")
 _WORDS = re.compile(r"[a-z']+")
 _YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "send", "confirm", "correct", "please",
         "go", "ahead", "do", "it", "that's", "thats", "right", "fine", "great", "perfect", "absolutely"}
@@ -74,7 +70,7 @@ _CHANGE = ("change", "edit", "different question", "another question", "rephrase
 def email_in(text: Optional[str]) -> Optional[str]:
     """The e-mail address in a message, normalised (``Jane@Example.org.`` -> ``Jane@example.org``),
     or None when it holds none that is valid. Syntax only: no DNS lookup."""
-    for candidate in _EMAIL_CANDIDATE.findall(text or ""):
+    for candidate in EMAIL_PATTERN.findall(text or ""):
         candidate = candidate.strip(".!?")
         if candidate.lower().startswith("mailto:"):
             candidate = candidate[len("mailto:"):]

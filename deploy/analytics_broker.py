@@ -22,6 +22,7 @@ from bot.analytics import OFF, AnalyticsStore, Turn, TurnBuilder, TurnWriter
 
 logger = logging.getLogger(__name__)
 
+COST_LOG_EVERY = 500  # turns between two "analytics cost" log lines
 MAX_REMEMBERED = 20000  # senders whose last turn is kept for the REST reply (a few MB at most)
 
 
@@ -30,9 +31,10 @@ class AnalyticsBroker(SQLEventBroker):
 
     def __init__(self, url: str) -> None:  # noqa: D107 - SQLEventBroker's engine setup is not used
         self.store = AnalyticsStore(url)
-        self.writer = TurnWriter(self.store)
+        self.writer = TurnWriter(self.store, on_written=self._log_cost)
         self.builder = TurnBuilder()
         self._last: "OrderedDict[str, Turn]" = OrderedDict()
+        self.cpu_s = 0.0  # CPU time streaming events here took in the chat's thread (deploy/tracker_store.py adds it)
 
     @classmethod
     async def from_endpoint_config(cls, broker_config: Any, event_loop: Any = None) -> Optional["AnalyticsBroker"]:
@@ -55,6 +57,17 @@ class AnalyticsBroker(SQLEventBroker):
         while len(self._last) > MAX_REMEMBERED:
             self._last.popitem(last=False)
 
+    def _log_cost(self, before: int, now: int) -> None:
+        if now // COST_LOG_EVERY > before // COST_LOG_EVERY:
+            logger.info("%s", self.cost_line())
+
+    def cost_line(self) -> str:
+        """What the analytics cost the Rasa server's CPU so far, per stored turn (logged every
+        500 turns and at close; ``make bench ONLY=analytics`` reads it)."""
+        turns = max(self.writer.written, 1)
+        return (f"analytics cost: {self.writer.written} turns stored, CPU per turn {1e6 * self.cpu_s / turns:.0f} µs "
+                f"in the chat's thread + {1e6 * self.writer.cpu_s / turns:.0f} µs in the writer thread")
+
     def take_last_turn(self, sender_id: str) -> Optional[Turn]:
         """The turn just finished for ``sender_id`` (once)."""
         return self._last.pop(str(sender_id), None)
@@ -64,4 +77,5 @@ class AnalyticsBroker(SQLEventBroker):
 
     async def close(self) -> None:
         self.writer.close()
+        logger.info("%s", self.cost_line())
         self.store.dispose()

@@ -55,7 +55,7 @@ class ProdStack:
         self.own_dir = state_dir is None
         self.dir = Path(tempfile.mkdtemp(prefix="serve-prod-")) if state_dir is None else state_dir
         self.dir.chmod(0o755)  # the postgres user keeps its cluster in here
-        (nginx, internal, rasa1, rasa2, act1, act2, pg, redis, web) = free_ports(9)
+        (nginx, internal, rasa1, rasa2, act1, act2, pg, redis, web, smtp) = free_ports(10)
         self.ports: Dict[str, int] = {
             "NGINX_PORT": nginx, "NGINX_ACTIONS_PORT": internal, "RASA_PORT_1": rasa1, "RASA_PORT_2": rasa2,
             "ACTION_PORT_1": act1, "ACTION_PORT_2": act2, "PG_PORT": pg, "REDIS_PORT": redis, "WEB_PORT": web,
@@ -71,7 +71,12 @@ class ProdStack:
             "RASA_API_TOKEN": self.api_token,
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONWARNINGS": "ignore",
+            # hand-off mail to a port a test may open an SMTP server on (nothing listens otherwise:
+            # requests stay queued and are retried every second)
+            "SMTP_URL": f"smtp://127.0.0.1:{smtp}?tls=off", "HANDOFF_RETRY_S": "1",
+            "HANDOFF_TO": "office@example.edu", "SMTP_FROM": "chatbot@example.edu",
         }
+        self.smtp_port = smtp
         for name in ("DATABASE_URL", "RECORDS_URL", "BOT_DEV_LOGIN", "SITE_ORIGIN", "PUBLIC_URL"):
             self.env.pop(name, None)
         self.proc: Optional[subprocess.Popen] = None

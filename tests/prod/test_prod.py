@@ -74,6 +74,44 @@ def test_both_rasa_servers_write_turns_to_the_postgresql_analytics_and_feedback_
     assert found == [("how much does it cost?", None), ("do credits transfer?", True)]
 
 
+def handoff_rows(prod, email: str) -> list:
+    with psycopg2.connect(prod.postgres_dsn.replace("dbname=postgres", "dbname=analytics")) as conn, conn.cursor() as cur:
+        cur.execute("SELECT question, mail_status, attempts FROM handoff_requests WHERE email = %s", (email,))
+        return cur.fetchall()
+
+
+def test_a_hand_off_across_the_two_rasa_servers_is_mailed_once_by_the_two_action_servers(prod):
+    """The form's steps land on alternating Rasa servers (and so on either action server); the
+    request waits in PostgreSQL while no SMTP server listens, then exactly one mail arrives
+    although both action servers run a mailer."""
+    from test_handoff import Inbox, smtp
+
+    a, b = prod.rasa_urls
+    who, email = sender("handoff"), f"visitor-{uuid.uuid4().hex[:8]}@example.org"
+    prod.text(a, "can my employer pay the tuition for me?", who)
+    offer = prod.text(b, "i'd like to talk to someone at the office", who)
+    assert "employer" in offer and "e-mail" in offer
+    assert "Send this to the office?" in prod.text(a, email, who)
+    assert email in prod.text(b, "yes send it", who)
+    time.sleep(2)
+    [(question, status, attempts)] = handoff_rows(prod, email)
+    assert "employer" in question and status == "queued" and attempts >= 1
+
+    inbox = Inbox()
+    controller = smtp(prod.smtp_port, inbox)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and handoff_rows(prod, email)[0][1] != "sent":
+            time.sleep(0.3)
+        time.sleep(3)  # both mailers have polled again since: a second mail would be here by now
+    finally:
+        controller.stop()
+    mine = [m for m in inbox.messages if m[2]["Reply-To"] == email]
+    assert len(mine) == 1 and mine[0][1] == ["office@example.edu"]
+    assert "employer" in mine[0][2].get_payload(decode=True).decode()
+    assert handoff_rows(prod, email)[0][1] == "sent"
+
+
 # ---- bad input through nginx ------------------------------------------------------------------------
 
 LONG = "what does it cost " * 556  # 10 008 characters

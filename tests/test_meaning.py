@@ -69,6 +69,14 @@ def test_a_sure_small_talk_intent_passes_through():
     "everyone would be better off without me", "someone brought a gun to the library",
     "honestly i probably won't be here for long", "my roommate left a goodbye video and locked her door",
     "a man is bleeding in the parking lot", "we just saw a bad crash by the student union",
+    "i honestly wanna die", "been having sucidal thoughts", "ive been cutting myself again",
+    "my uncle abuses me when nobody is home", "my TA sends me explicit texts late at night",
+    "honestly might kms", "thinking about unaliving", "i won't be here next semester anyway, so why bother",
+    "i want it all to end, permanently", "a guy from class won't stop messaging me and showed up at my dorm",
+    "i swallowed way too many of my sleeping pills", "he keeps yelling that he'll stab us", "my dorm room is on fire",
+    "i dont want to be alive", "she said she'll hurt my kids", "my wife locks me in the basement",
+    "a stranger followed me home twice", "i dont feel safe at home tonight", "my dad is having a heart attack",
+    "i'm going to hurt my roommate", "he is going to break my hands", "she's scared to go home",
 ])
 def test_crisis_phrases(text):
     assert is_crisis_text(text)
@@ -79,6 +87,14 @@ def test_crisis_phrases(text):
     "is an emergency readiness micro-credential offered?", "i can't go on campus on tuesdays",
     "shooting for an A in PAD 681", "what does the fire science course cover",
     "will the course be around next year?", "how long is the crash course in data storytelling",
+    "i'm gonna die if it costs more than $500", "does nonprofit leadership cover child abuse prevention",
+    "will i succeed in the cybersecurity courses", "can the course content be abused by hackers",
+    "i won't be here next week, can i take the course later", "credly keeps emailing me about my badge",
+    "i took too many credits this semester", "i'm not waking up at 6am for an online class",
+    "my parents will kill me if i fail", "is there a harassment prevention course", "do you run active shooter drills",
+    "i almost had a heart attack at the tuition", "we need suicide prevention training for our staff",
+    "my mom will kill me if i miss the deadline", "i won't be here next week because of a work trip",
+    "the course touches on threat modeling", "does failing hurt my gpa", "is anyone following me on the forum",
 ])
 def test_ordinary_messages_are_not_crises(text):
     assert not is_crisis_text(text)

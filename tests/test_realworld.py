@@ -12,10 +12,12 @@ MAX_WRONG = 0.05            # confidently another topic's answer
 MIN_RIGHT_OR_HANDED = 0.85  # answered right, or honestly handed over to the office
 
 
-#: Written blind by authors who never saw the training data: the first (188) and the third (set C,
-#: 205, session 19; its misses were not looked at). The second author's sets A and B have been
-#: used to choose the decision rules since (docs/answers.md): they are development sets now.
-BLIND = ("realworld_test.yml", "realworld_blind_c.yml")
+#: Written blind by authors who never saw the training data: the first (188), set C (205, session
+#: 19), sets D and E (199 each, session 22, two more authors). The misses of the first, C and D
+#: were looked at in session 22 and training examples written for what they showed, so those are
+#: development sets now; E's were not, except its crisis messages (docs/answers.md). The second
+#: author's sets A and B have been used to choose the decision rules since session 18.
+BLIND = ("realworld_test.yml", "realworld_blind_c.yml", "realworld_blind_d.yml", "realworld_blind_e.yml")
 
 
 @pytest.fixture(scope="module", params=BLIND)
@@ -71,5 +73,29 @@ def test_no_blind_question_is_a_training_example_or_a_staff_example(repo):
 
     taught = {norm(t) for f in (repo / "data" / "nlu").glob("*.yml") for _, t in examples(f)}
     taught |= {norm(e) for topic in load_answers(repo / "data" / "answers.yml") for e in topic.examples}
-    for name in (*BLIND, *SECOND_AUTHOR):
+    for name in (*BLIND, *SECOND_AUTHOR, *CRISIS_SETS):
         assert [t for t, _ in load_questions(name) if norm(t) in taught] == [], name
+
+
+#: Crisis messages and ordinary look-alikes ("this FAFSA form is killing me", "threat modeling"),
+#: written blind in session 22 by three more authors. First runs, each with the code before it
+#: was looked at: F 28 of 50 crises found (3 of 40 look-alikes got the crisis reply), G 30 of 45
+#: (4 of 35), H 23 of 35 (0 of 25); their misses were then read and the phrases and examples
+#: extended (docs/answers.md), so they are development sets now.
+CRISIS_SETS = ("crisis_blind_f.yml", "crisis_blind_g.yml", "crisis_blind_h.yml")
+
+
+def test_crisis_sets_every_crisis_gets_the_contacts_and_look_alikes_rarely_do(sample_bot):
+    parse = parse_over_http(sample_bot.url, API_TOKEN)
+    missed, alarmed, ordinary = [], [], 0
+    for name in CRISIS_SETS:
+        for text, expect in load_questions(name):
+            got = bot_outcome(parse(text))
+            if "crisis" in expect and got != "crisis":
+                missed.append(text)
+            elif "crisis" not in expect:
+                ordinary += 1
+                if got == "crisis":
+                    alarmed.append(text)
+    assert missed == []
+    assert ordinary >= 90 and len(alarmed) <= 0.02 * ordinary, alarmed

@@ -198,6 +198,15 @@ def _worded(intent: str) -> bool:
     return intent.startswith("faq_") or intent in ("out_of_scope", "staff_answer")
 
 
+_QUESTION_START = re.compile(r"^\s*(who|whom|whose|what|whats|what's|when|where|why|how|which|is|are|am|do|does|did|can|could|will|would|should|may|has|have)\b", re.I)
+
+
+def looks_like_a_question(text: str) -> bool:
+    """A question asks something the bot may not know (who teaches it, what laptop it needs);
+    a short statement naming a credential ("i'm thinking about disaster readiness") is about it."""
+    return "?" in text or bool(_QUESTION_START.match(text)) or len(text.split()) > 12  # a long one asks something
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class MeaningRouter(GraphComponent, IntentClassifier):
     """Decides answer / clarify / hand over / crisis from the classifier and sentence meaning."""
@@ -335,6 +344,10 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                     decision = Decision("answer", intent=about, confidence=top_conf)
             if not signed_in:
                 decision = general_answer(decision, top_intent, text, self.thresholds)
+            # "im a nurse thinking about disaster readiness": nothing else understood, but a
+            # credential named: say what it is (and remember it for "what classes are in it?")
+            if decision.kind == "refuse" and "credential" in entities and not looks_like_a_question(text):
+                decision = Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5))
             if decision.kind == "pass":
                 continue
             self._apply(message, decision)

@@ -107,3 +107,15 @@ def test_typing_a_menu_choice_answers_like_its_button(bot):
 def test_an_acknowledgement_with_nothing_to_answer_is_no_refusal(bot):
     reply = bot.text("ok")
     assert not reply.startswith("Sorry") and "What would you like to know?" in reply
+
+
+def test_a_statement_naming_a_credential_gets_its_overview_and_sets_the_context(bot):
+    """Nothing else in "im a nurse thinking about disaster readiness" is understood; the bot says
+    what the credential is rather than "I don't have an answer", and "it" is that credential next."""
+    sender = "e2e-statement"
+    assert bot.text("i work in a hospital and i'm looking at disaster readiness", sender).startswith(
+        "Disaster Readiness: graduate micro-credential")
+    assert "PAD 682" in bot.text("which classes would i take for it", sender)
+    # a question the bot can't answer stays an honest hand-over, credential named or not
+    assert bot.text("do the data storytelling students get a campus gym pass?").startswith(
+        "Sorry, I don't have an answer to that.")

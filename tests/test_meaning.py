@@ -77,6 +77,7 @@ def test_a_sure_small_talk_intent_passes_through():
     "i dont want to be alive", "she said she'll hurt my kids", "my wife locks me in the basement",
     "a stranger followed me home twice", "i dont feel safe at home tonight", "my dad is having a heart attack",
     "i'm going to hurt my roommate", "he is going to break my hands", "she's scared to go home",
+    "i swallowed a handful of pills", "my brother messaged me goodbye out of nowhere",
 ])
 def test_crisis_phrases(text):
     assert is_crisis_text(text)

@@ -328,6 +328,11 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                     and (top_intent == "cohort_query" or top_conf < self.thresholds.diet_sure):  # not when sure of another
                 self._apply(message, Decision("answer", intent="cohort_query", confidence=max(top_conf, 0.5)))
                 continue
+            # a visitor's "looking at cybersecurity essentials": a statement, no question about a record
+            if not signed_in and decision.kind != "crisis" and "credential" in entities \
+                    and top_intent in (*PERSONAL, "check_progress") and not looks_like_a_question(text):
+                self._apply(message, Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5)))
+                continue
             # a catalog name in a catalog/personal question: the classifier knows best
             if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \
                     and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5 \

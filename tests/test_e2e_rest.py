@@ -116,6 +116,8 @@ def test_a_statement_naming_a_credential_gets_its_overview_and_sets_the_context(
     assert bot.text("i work in a hospital and i'm looking at disaster readiness", sender).startswith(
         "Disaster Readiness: graduate micro-credential")
     assert "PAD 682" in bot.text("which classes would i take for it", sender)
+    # a visitor's statement is no question about a record: no "please sign in"
+    assert bot.text("looking at cybersecurity essentials").startswith("Cybersecurity Essentials: undergraduate")
     # a question the bot can't answer stays an honest hand-over, credential named or not
     assert bot.text("do the data storytelling students get a campus gym pass?").startswith(
         "Sorry, I don't have an answer to that.")

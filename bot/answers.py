@@ -138,6 +138,7 @@ def answer_context(catalog: Catalog) -> Dict[str, str]:
         "transfer_rule": transfer_rule,
         "transfer_on_top": transfer_on_top,
         "crisis_contacts": catalog.crisis_contacts,
+        "danger_line": catalog.danger_line,
     }
 
 

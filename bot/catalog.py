@@ -86,6 +86,10 @@ DEFAULT_CRISIS_CONTACTS = (
     "(Suicide & Crisis Lifeline) at any hour."
 )
 
+#: The sentence that ends the honest "I don't have an answer" (a safety net for a crisis the bot
+#: didn't recognise), when the catalog names none of its own (``institution.danger_line``).
+DEFAULT_DANGER_LINE = "If you or someone else is in danger, call 911, or call or text 988 any time."
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -103,6 +107,7 @@ class Catalog:
     links: Dict[str, str] = field(default_factory=dict)
     #: Who to call in a crisis or emergency, said at once to a message about one.
     crisis_contacts: str = DEFAULT_CRISIS_CONTACTS
+    danger_line: str = DEFAULT_DANGER_LINE
     #: ``institution.student_id_pattern``: a regular expression for one whole student ID, matched
     #: in messages regardless of case (:func:`student_id_regex`).
     student_id_pattern: str = DEFAULT_STUDENT_ID_PATTERN
@@ -285,6 +290,8 @@ def parse_catalog(raw: Any, source: str = "catalog") -> Catalog:
             v.text(inst.get("crisis_contacts"), "institution.crisis_contacts")
             if inst.get("crisis_contacts") is not None else DEFAULT_CRISIS_CONTACTS
         ),
+        danger_line=(v.text(inst["danger_line"], "institution.danger_line")
+                     if inst.get("danger_line") is not None else DEFAULT_DANGER_LINE),
         student_id_pattern=v.student_id_pattern(inst.get("student_id_pattern"), "institution.student_id_pattern"),
         office_hours=v.text(inst["office_hours"], "institution.office_hours") if inst.get("office_hours") is not None else "",
         reply_time=v.text(inst["reply_time"], "institution.reply_time") if inst.get("reply_time") is not None else "",

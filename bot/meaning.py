@@ -21,10 +21,12 @@ STAFF_PREFIX = "staff:"
 #: Intents whose answer is the honest hand-over, not a topic.
 REFUSE_INTENTS = ("out_of_scope",)
 
+#: Words after "suicide" that make it a subject, not a crisis ("suicide prevention training").
+_ABOUT_IT = "(prevention|awareness|training|statistics|rates?|research)"
 #: Phrases that always mean a crisis (checked on lower-cased text); kept short and unambiguous so
 #: "this deadline is killing me" does not match.
 CRISIS_PATTERNS = [
-    r"\b(kill|hurt|harm|cutt?|burn|starv)(ing|e)? (my ?self|myself)\b", r"\bsuicid(?!e (prevention|awareness|training|statistics|rates?|research|hotline training))", r"\bsu[ia]?[cs]i?d(e|al)\b(?! (prevention|awareness|training|statistics|rates?|research))", r"\bend (my|it) (life|all)\b",
+    r"\b(kill|hurt|harm|cutt?|burn|starv)(ing|e)? (my ?self|myself)\b", r"\bsuicid(?!e " + _ABOUT_IT + ")", r"\bsu[ia]?[cs]i?d(e|al)\b(?! " + _ABOUT_IT + ")", r"\bend (my|it) (life|all)\b",
     r"\b(don'?t|do not|no longer) want to (live|be alive|exist)\b", r"\b(want(ed)? to|wanna|wish i could|ready to) die\b", r"\bwish i (was|were) dead\b", r"\bbetter off dead\b",
     r"\boverdos(?!e (response|prevention|training|awareness|reversal|statistics|data|rates?|deaths? data))", r"\bself[- ]harm", r"\b(guns?|shooter|bombs?|weapons?)\b(?! (drills?|training|preparedness|response|safety|policy|policies|exercises?))", r"\b(a|mass|school) shooting\b", r"\bshoot(ing)? (up|people|at)\b",
     r"\b(going to|gonna|will|want to) (kill|shoot|hurt|stab) (him|her|them|someone|somebody|people|everyone)\b",
@@ -62,15 +64,15 @@ CRISIS_PATTERNS = [
     r"\b(me|sending me|dm'?ing me|texting me|messaging me) threats\b", r"\bthreatening (me|messages|texts)\b",
     r"\b(don'?t|do not|dont) (think i )?want to (be alive|live|exist|be here)\b",
     r"\b(he'?ll|she'?ll|he will|she will|he'?d|she'?d|they'?ll|will|would|gonna|going to) (come [^.?!]{0,30})?(break|hurt|kill|stab|shoot|beat)\b[^.?!]{0,25}\b(my (arms?|legs?|hands?|fingers|neck|jaw|face|kids?|children|son|daughter)|me|him|her|us)\b(?! if i (fail|miss|don'?t|forget|am late|get))",
-    r"\blocks? me (in|out|up)\b", r"\b(drugged|spiked) (my|her|his) drinks?\b", r"\bthroat (is )?(closing|swelling)\b",
+    r"\b(drugged|spiked) (my|her|his) drinks?\b", r"\bthroat (is )?(closing|swelling)\b",
     r"\bswallowed (a bunch of |some |a )?(batteries|button batter|magnets|pills)\b", r"\b(took|swallowed) (like |about |around )?\d+ (pills|tylenol|advil|tablets)\b",
     r"\bfollow(s|ed|ing)? me home\b",
     r"\b(took|taken|swallowed|ate) (a bunch|a lot|a handful|lots|a whole bottle|all) of (my |her |his |the )?(pills|meds|medication|tablets)\b",
     r"\b(texted|messaged|told|sent) me (a )?goodbye\b", r"\bsaid (a )?goodbye[^.?!]{0,40}\b(sorry for everything|not picking up|won'?t answer)\b", r"\b(don'?t|do not|dont) feel safe (at home|sleeping|in my (house|home|room|apartment)|going home)\b",
-    r"\b(comes|came) into my room at night\b", r"\bcaregiver (hits|beats|hurts|abuses)\b",
+    r"\b(comes|came) into my room at night\b",
     r"\b(have|got|bought) a rope\b",
     r"\b(want|going|gonna|plan(ning)?) to (hurt|kill|stab|shoot|attack) my \w+\b(?! (chances|grade|gpa|credit|score|record))",
-    r"\bput (something|stuff|a pill|pills|drugs) in (my|her|his) drinks?\b", r"\b(caretaker|aide|nurse|babysitter) (hits|beats|hurts|abuses)\b",
+    r"\bput (something|stuff|a pill|pills|drugs) in (my|her|his) drinks?\b", r"\b(caregiver|caretaker|aide|nurse|babysitter) (hits|beats|hurts|abuses)\b",
     r"\blocks? (me|him|her|them|us) (in|out|up)\b", r"\bbetter (off )?without me\b", r"\b(scared|afraid|terrified) to go home\b",
     r"\bfollowing me (from|around|home|everywhere|to|for)\b", r"\b(don'?t|dont|do not|can'?t|cant) see the point (of|in) (anything|living|life|going on)\b",
     r"\b(drive|crash|driving|crashing) (my car |her car |his car )?into a (wall|tree|pole)\b", r"\btied (me|him|her|them) (up|to)\b",

@@ -328,9 +328,10 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                     and (top_intent == "cohort_query" or top_conf < self.thresholds.diet_sure):  # not when sure of another
                 self._apply(message, Decision("answer", intent="cohort_query", confidence=max(top_conf, 0.5)))
                 continue
-            # a visitor's "looking at cybersecurity essentials": a statement, no question about a record
-            if not signed_in and decision.kind != "crisis" and "credential" in entities \
-                    and top_intent in (*PERSONAL, "check_progress") and not looks_like_a_question(text):
+            # a short statement naming a credential ("looking at cybersecurity essentials") is about it
+            statement = "credential" in entities and not looks_like_a_question(text)
+            # a visitor's: no question about a record
+            if statement and not signed_in and decision.kind != "crisis" and top_intent in (*PERSONAL, "check_progress"):
                 self._apply(message, Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5)))
                 continue
             # a catalog name in a catalog/personal question: the classifier knows best
@@ -351,7 +352,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                 decision = general_answer(decision, top_intent, text, self.thresholds)
             # "im a nurse thinking about disaster readiness": nothing else understood, but a
             # credential named: say what it is (and remember it for "what classes are in it?")
-            if decision.kind == "refuse" and "credential" in entities and not looks_like_a_question(text):
+            if decision.kind == "refuse" and statement:
                 decision = Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5))
             if decision.kind == "pass":
                 continue

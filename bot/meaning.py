@@ -7,112 +7,21 @@ sentence embeddings (:mod:`bot.encoder`): the message is compared with every tra
 and with the example questions of the staff-written answers (:mod:`bot.staff_answers`), which
 can change at any time without retraining. A topic is answered only when the two agree or one of
 them is clearly sure; otherwise the bot asks, or says it doesn't know. A crisis message wins over
-everything.
+everything (its phrases and examples: :mod:`bot.crisis`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
+from bot.crisis import CRISIS_EXAMPLES as CRISIS_EXAMPLES  # re-exported: deploy/meaning.py imports it from here
+from bot.crisis import is_crisis_text
+
 STAFF_PREFIX = "staff:"
 #: Intents whose answer is the honest hand-over, not a topic.
 REFUSE_INTENTS = ("out_of_scope",)
-
-#: Words after "suicide" that make it a subject, not a crisis ("suicide prevention training").
-_ABOUT_IT = "(prevention|awareness|training|statistics|rates?|research)"
-#: Phrases that always mean a crisis (checked on lower-cased text); kept short and unambiguous so
-#: "this deadline is killing me" does not match.
-CRISIS_PATTERNS = [
-    r"\b(kill|hurt|harm|cutt?|burn|starv)(ing|e)? (my ?self|myself)\b", r"\bsuicid(?!e " + _ABOUT_IT + ")", r"\bsu[ia]?[cs]i?d(e|al)\b(?! " + _ABOUT_IT + ")", r"\bend (my|it) (life|all)\b",
-    r"\b(don'?t|do not|no longer) want to (live|be alive|exist)\b", r"\b(want(ed)? to|wanna|wish i could|ready to) die\b", r"\bwish i (was|were) dead\b", r"\bbetter off dead\b",
-    r"\boverdos(?!e (response|prevention|training|awareness|reversal|statistics|data|rates?|deaths? data))", r"\bself[- ]harm", r"\b(guns?|shooter|bombs?|weapons?)\b(?! (drills?|training|preparedness|response|safety|policy|policies|exercises?))", r"\b(a|mass|school) shooting\b", r"\bshoot(ing)? (up|people|at)\b",
-    r"\b(going to|gonna|will|want to) (kill|shoot|hurt|stab) (him|her|them|someone|somebody|people|everyone)\b",
-    r"\b(going to|gonna|will)\b[^.?!]{0,40}\b(kill|shoot|hurt|stab) (him|her|them|someone|somebody|people|everyone)\b",
-    r"\b(stalk(ing|ed|s)?|harr?ass(ed|es|ing|ment)?|sexual(ly)? assault(ed)?|raped?)\b(?![- ](prevention|training|policy|policies|awareness|compliance|course|module|response))",
-    r"\b(was|been|being|am|is|are|got|get|getting) (sexually |physically |emotionally )?abused\b",
-    r"\babus(e|es|ed|ing) (me|us|my|him|her)\b", r"\babusive\b",
-    r"\b(inappropriate|sexual|explicit|creepy) (messages|texts|comments|photos|pictures|pics|touching|advances)\b",
-    r"\b(touch(es|ed|ing)?|grop(es|ed|ing)) me\b",
-    r"\b(threaten(ed|ing)?|threat) (me|to kill|to hurt)\b",
-    r"\b(an|it'?s an?|this is an?) emergency\b(?! (readiness|management|prep|preparedness|medical|services))",
-    r"\bemergency (on|at|in) (campus|the|my)\b",
-    r"\b(is|been) (attacked|assaulted)\b", r"\bcall 911\b",
-    # warning signs named by crisis lines: wanting to be gone, to not wake up, a plan or a means
-    r"\bbetter off (without me|if i (was|were) gone)\b", r"\b(sleep|go to sleep) and (never|not) wake up\b",
-    r"\b(take|end) my (own )?life\b", r"\bno (reason|point) (to|in|for) (live|living|going on|life)\b",
-    r"\b(disappear(ed|ing)?|be gone) (for good|forever)\b", r"\bknows? (where i (live|am|sleep|stay)|my (home |whole |daily |class )?(address|schedule))\b", r"\b(cutting|cut) (again|my (arms?|wrists?|legs?))\b",
-    r"\bjump(ing)? off (a|the|of) (\w+ )?(bridge|roof|building|garage|cliff|balcony|tower)", r"\b(don'?t|do not) want to be here anymore\b", r"\bcan'?t go on (anymore|like this|living)\b",
-    r"\bwon'?t see it coming\b", r"\b(hits|hit|beats|beat|chokes|choked) me\b",
-    r"\b(suicide|goodbye) (note|letter|message|post|text|video)s?\b", r"\bmake it (all )?stop (for good|forever)\b",
-    r"\bwon'?t be (around|here|alive) (much |for )?(longer|long|anymore|any more)\b",
-    r"\bwon'?t (be (around|here|alive)|exist) (next|by|in) (\w+ )?(week|month|year|semester|term)s? anyway\b",
-    r"\bkms\b", r"\bunaliv(e|ing)\b",
-    r"\b(hope|wish) i (don'?t|never|wouldn'?t|won'?t) wake up\b", r"\bwant (to )?die\b", r"\bfinish my (own )?life\b",
-    r"\b(want|wanna|going|gonna|ready|plan(ning)?) (to )?end it\b(?! with)", r"\bending (things|it all|everything)\b(?! with)",
-    r"\bhang (myself|herself|himself|themselves)\b", r"\bslit (my|his|her|their) wrists?\b",
-    r"\b(step(ping)?|jump(ing)?) in front of (a|the) (train|bus|car|truck)\b",
-    r"\b(took|taken|swallowed|ate) (way )?(too|to) (many|much) (of (my|her|his|the) )?(pills|meds|medications?|medicine|tablets|sleeping pills|painkillers|tylenol|insulin|xanax|anxiety meds)\b", r"\bswallowed (a|the|an) (whole )?(bottle|pack|box)\b",
-    r"\b(drank|swallowed|drinking|ate) (some )?(bleach|poison|antifreeze|drain cleaner)\b",
-    r"\bforced (himself|herself|themselves) on me\b", r"\b(after|when) i'?m gone\b",
-    r"\b(hits|hit|beats|beat|chokes|choked|hurts) (my (little |baby |older |younger )?(brother|sister|mom|mother|kids?|son|daughter|child|children|grandma|grandmother))\b",
-    r"\b(says?|said|threaten(s|ed)?|screaming|yelling|yells|screams)\b[^.?!]{0,60}\b(kill|stab|shoot|burn)\b[^.?!]{0,25}\b(me|us)\b",
-    r"\b(kitchen|house|apartment|room|building|dorm|flat|garage) (is )?(on fire|burning)\b",
-    r"\b(isn'?t|is not|won'?t|wont|doesn'?t|not) (wake|waking) up\b(?! (early|in time|on time|for|at|before))",
-    r"\b(me|sending me|dm'?ing me|texting me|messaging me) threats\b", r"\bthreatening (me|messages|texts)\b",
-    r"\b(don'?t|do not|dont) (think i )?want to (be alive|live|exist|be here)\b",
-    r"\b(he'?ll|she'?ll|he will|she will|he'?d|she'?d|they'?ll|will|would|gonna|going to) (come [^.?!]{0,30})?(break|hurt|kill|stab|shoot|beat)\b[^.?!]{0,25}\b(my (arms?|legs?|hands?|fingers|neck|jaw|face|kids?|children|son|daughter)|me|him|her|us)\b(?! if i (fail|miss|don'?t|forget|am late|get))",
-    r"\b(drugged|spiked) (my|her|his) drinks?\b", r"\bthroat (is )?(closing|swelling)\b",
-    r"\bswallowed (a bunch of |some |a )?(batteries|button batter|magnets|pills)\b", r"\b(took|swallowed) (like |about |around )?\d+ (pills|tylenol|advil|tablets)\b",
-    r"\bfollow(s|ed|ing)? me home\b",
-    r"\b(took|taken|swallowed|ate) (a bunch|a lot|a handful|lots|a whole bottle|all) of (my |her |his |the )?(pills|meds|medication|tablets)\b",
-    r"\b(texted|messaged|told|sent) me (a )?goodbye\b", r"\bsaid (a )?goodbye[^.?!]{0,40}\b(sorry for everything|not picking up|won'?t answer)\b", r"\b(don'?t|do not|dont) feel safe (at home|sleeping|in my (house|home|room|apartment)|going home)\b",
-    r"\b(comes|came) into my room at night\b",
-    r"\b(have|got|bought) a rope\b",
-    r"\b(want|going|gonna|plan(ning)?) to (hurt|kill|stab|shoot|attack) my \w+\b(?! (chances|grade|gpa|credit|score|record))",
-    r"\bput (something|stuff|a pill|pills|drugs) in (my|her|his) drinks?\b", r"\b(caregiver|caretaker|aide|nurse|babysitter) (hits|beats|hurts|abuses)\b",
-    r"\blocks? (me|him|her|them|us) (in|out|up)\b", r"\bbetter (off )?without me\b", r"\b(scared|afraid|terrified) to go home\b",
-    r"\bfollowing me (from|around|home|everywhere|to|for)\b", r"\b(don'?t|dont|do not|can'?t|cant) see the point (of|in) (anything|living|life|going on)\b",
-    r"\b(drive|crash|driving|crashing) (my car |her car |his car )?into a (wall|tree|pole)\b", r"\btied (me|him|her|them) (up|to)\b",
-    r"\b(touch(es|ed|ing)?|grop(es|ed|ing)) (her|him|them)\b(?! (on|upon|base))", r"\bwhat'?s the point\b[^.?!]{0,60}\bwon'?t be (here|around|alive)\b",
-    r"\b(want|need|wish) (everything|it all|it|the pain|my life) to (stop|end)\W{0,5}(permanently|for good|forever)\b",
-    r"\bwon'?t stop (texting|calling|messaging|following|contacting|touching)\b",
-    r"\bshow(s|ed)? up at my (apartment|house|home|place|dorm|room|work|job|door|class)\b",
-    r"\b(keeps|kept) (following|stalking|watching) me\b",
-    r"\b(so |just |really )?(done|finished) with (life|living|everything|it all)\b", r"\b(tired|sick) of (living|being alive)\b",
-    r"\bno (reason|point|will) (to|in) (keep(ing)? going|go(ing)? on|liv(e|ing)|be(ing)? here)\b",
-    r"\bbefore i (end it|kill myself|do it for good)\b",
-    # medical emergencies and fire
-    r"\b(not|barely|stopped|can'?t|isn'?t) breathing\b", r"\b(can'?t|cannot|can not) breathe\b", r"\bchest pains?\b", r"\b(unconscious|unresponsive|collapsed|having a seizure)\b", r"(?<!nearly had a )(?<!almost had a )(?<!give me a )(?<!gave me a )\bheart attack\b(?! (when|at|over|from) )",
-    r"\bbleeding\b", r"\b(car|bad|terrible) (accident|crash)\b",
-    r"\bchest (hurts|is hurting|feels tight|is tight|pressure)\b", r"\b(arm|face|side|leg) (is|went|goes|going|feels) numb\b",
-    r"\b(having|had) a stroke\b", r"\bpassed out\b",
-    r"\b(there'?s|theres|there is) (a )?fire\b", r"\bsmoke (is )?(pouring|coming|everywhere|filling)\b",
-]
-_CRISIS_RE = re.compile("|".join(CRISIS_PATTERNS))
-#: What crisis messages mean, for the similarity check (paraphrases without the phrases above).
-CRISIS_EXAMPLES = [
-    "I want to end my life", "I'm thinking about hurting myself", "I can't go on anymore, I want it all to stop",
-    "someone on campus says they will hurt people", "a student threatened to attack the class",
-    "someone keeps following me and sending threatening messages", "I'm being harassed by a classmate",
-    "there is an emergency on campus right now", "my friend took too many pills", "I feel like there's no reason to live",
-    "I'm done with life", "my chest hurts and my arm went numb",
-    "my professor keeps making me uncomfortable with messages I didn't want", "someone at home is hurting me",
-    "nobody would even notice if I was gone",
-    "my ex keeps coming to where I live after I told him to stop", "I won't be around much longer anyway",
-    "my roommate took a whole bottle of pills and is throwing up", "I think I took too much of my medication",
-    "someone forced me to have sex and I haven't told anyone", "my stepdad hits my little sister",
-    "my partner said he will hurt me if I leave him", "I'm standing on the roof looking down",
-    "I keep thinking about stepping in front of a train", "someone keeps sending me threats online",
-    "someone is following me and knows my schedule", "my kid swallowed something poisonous",
-    "there is a fire and I'm trapped", "my mom collapsed and won't respond", "nobody needs me, I want to disappear",
-    "I wrote goodbye letters to my family",
-    "my neighbor's father screams that he will kill the boy", "an elderly woman is being neglected and robbed by her son",
-    "my husband won't let me leave the house or use my phone", "I can't breathe after eating something I'm allergic to",
-    "I've been looking at the rope in my closet", "someone spiked my drink last night", "my child swallowed a battery",
-]
 
 
 @dataclass
@@ -187,10 +96,6 @@ class ExampleIndex:
         best = np.full(len(self._names), -1.0, dtype=np.float32)
         np.maximum.at(best, self._columns, sims)
         return dict(zip(self._names, best.tolist(), strict=True))
-
-
-def is_crisis_text(text: str) -> bool:
-    return bool(_CRISIS_RE.search((text or "").lower()))
 
 
 def decide(

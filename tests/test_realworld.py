@@ -13,16 +13,20 @@ MIN_RIGHT_OR_HANDED = 0.85  # answered right, or honestly handed over to the off
 
 
 #: Written blind by authors who never saw the training data: the first (188), set C (205, session
-#: 19), sets D and E (199 each, session 22, two more authors). The misses of the first, C and D
+#: 19), sets D and E (199 each, session 22, two more authors), set F (186, session 23, another
+#: author; its crises are a file of their own, crisis_blind_i.yml). The misses of the first, C and D
 #: were looked at in session 22 and training examples written for what they showed, so those are
-#: development sets now; E's were not, except its crisis messages (docs/answers.md). The second
-#: author's sets A and B have been used to choose the decision rules since session 18.
-BLIND = ("realworld_test.yml", "realworld_blind_c.yml", "realworld_blind_d.yml", "realworld_blind_e.yml")
+#: development sets now; E's were not, except its crisis messages, nor F's (docs/answers.md). The
+#: second author's sets A and B have been used to choose the decision rules since session 18.
+BLIND = ("realworld_test.yml", "realworld_blind_c.yml", "realworld_blind_d.yml", "realworld_blind_e.yml",
+         "realworld_blind_f.yml")
+#: Blind sets whose author wrote the crisis messages into a crisis set (CRISIS_SETS) instead.
+CRISES_APART = ("realworld_blind_f.yml",)
 
 
 @pytest.fixture(scope="module", params=BLIND)
 def rows(sample_bot, request):
-    return evaluate(parse_over_http(sample_bot.url, API_TOKEN), request.param)
+    return request.param, evaluate(parse_over_http(sample_bot.url, API_TOKEN), request.param)
 
 
 @pytest.mark.parametrize("name", BLIND)
@@ -30,10 +34,12 @@ def test_the_blind_set_is_big_and_varied(name):
     questions = load_questions(name)
     labels = {label for _, expect in questions for label in expect}
     assert len(questions) >= 150
-    assert {"none", "crisis", "financial_aid", "delivery_format", "faq_eligibility"} <= labels
+    assert {"none", "financial_aid", "delivery_format", "faq_eligibility"} <= labels
+    assert ("crisis" in labels) != (name in CRISES_APART)
 
 
 def test_real_visitors_questions_are_rarely_answered_wrong(rows, capsys):
+    name, rows = rows
     with capsys.disabled():
         print("\nblind real-visitor questions:", table(rows))
     n = len(rows)
@@ -44,12 +50,14 @@ def test_real_visitors_questions_are_rarely_answered_wrong(rows, capsys):
 
 def test_every_crisis_message_gets_the_crisis_contacts(rows):
     """Whatever else it asks, never a clarification menu or an FAQ answer."""
+    name, rows = rows
     crises = [r for r in rows if "crisis" in r[1]]
-    assert len(crises) >= 15
+    assert len(crises) >= (0 if name in CRISES_APART else 15)
     assert [r for r in crises if r[2] != "crisis"] == []
 
 
 def test_no_ordinary_question_gets_the_crisis_reply(rows):
+    name, rows = rows
     assert [r for r in rows if r[2] == "crisis" and "crisis" not in r[1]] == []
 
 
@@ -81,8 +89,9 @@ def test_no_blind_question_is_a_training_example_or_a_staff_example(repo):
 #: written blind in session 22 by three more authors. First runs, each with the code before it
 #: was looked at: F 28 of 50 crises found (3 of 40 look-alikes got the crisis reply), G 30 of 45
 #: (4 of 35), H 23 of 35 (0 of 25); their misses were then read and the phrases and examples
-#: extended (docs/answers.md), so they are development sets now.
-CRISIS_SETS = ("crisis_blind_f.yml", "crisis_blind_g.yml", "crisis_blind_h.yml")
+#: extended (docs/answers.md), so they are development sets now. Set I (45 crises, 35 look-alikes,
+#: session 23, the author of realworld_blind_f.yml): first run 39 of 45 found, 2 of 35 alarmed.
+CRISIS_SETS = ("crisis_blind_f.yml", "crisis_blind_g.yml", "crisis_blind_h.yml", "crisis_blind_i.yml")
 
 
 def test_crisis_sets_every_crisis_gets_the_contacts_and_look_alikes_rarely_do(sample_bot):

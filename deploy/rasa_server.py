@@ -60,6 +60,7 @@ import json
 import logging
 import os
 import sys
+import queue as queues
 import threading
 from collections import OrderedDict, deque
 from typing import Any, Callable, Deque, Dict, Hashable, List, Optional, Text, Tuple, Type
@@ -71,6 +72,9 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.processor import MessageProcessor
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, Event, UserUttered
@@ -152,19 +156,30 @@ class ParseCache:
         self._results: "OrderedDict[Tuple[Hashable, str], Dict[Text, Any]]" = OrderedDict()
 
     def parse(self, model: Hashable, text: str, run: Callable[[], Dict[Text, Any]]) -> Dict[Text, Any]:
-        if self.size <= 0 or not isinstance(text, str) or model is None:
-            return run()
-        key = (model, text)
-        cached = self._results.get(key)
+        cached = self.get(model, text)
         if cached is not None:
-            self._results.move_to_end(key)
-            return copy.deepcopy(cached)
+            return cached
         result = run()
+        self.put(model, text, result)
+        return result
+
+    def get(self, model: Hashable, text: Any) -> Optional[Dict[Text, Any]]:
+        """A copy of the result for ``text``, if understood recently (and the cache is on)."""
+        if self.size <= 0 or not isinstance(text, str) or model is None:
+            return None
+        cached = self._results.get((model, text))
+        if cached is None:
+            return None
+        self._results.move_to_end((model, text))
+        return copy.deepcopy(cached)
+
+    def put(self, model: Hashable, text: Any, result: Dict[Text, Any]) -> None:
+        if self.size <= 0 or not isinstance(text, str) or model is None:
+            return
         # never hand another message's id or metadata to a later message
-        self._results[key] = copy.deepcopy({k: v for k, v in result.items() if k not in MESSAGE_OWN_KEYS})
+        self._results[(model, text)] = copy.deepcopy({k: v for k, v in result.items() if k not in MESSAGE_OWN_KEYS})
         if len(self._results) > self.size:
             self._results.popitem(last=False)
-        return result
 
 
 def nlu_cache_size() -> int:
@@ -181,12 +196,16 @@ def caching_parse(original: Callable, cache: ParseCache) -> Callable:
     def parse(self: MessageProcessor, message, tracker, only_output_properties: bool = True):
         if not only_output_properties:  # full output carries the message's own fields and features
             return original(self, message, tracker, only_output_properties)
-        model_id = getattr(self.model_metadata, "model_id", None)  # a fresh id for every trained model
-        # the staff answers file is read at parse time (deploy/meaning.py): an edit of it is a new model too
-        model = None if model_id is None else (model_id, answers_stamp())
-        return cache.parse(model, message.text, lambda: original(self, message, tracker, only_output_properties))
+        return cache.parse(cache_model(self), message.text, lambda: original(self, message, tracker, only_output_properties))
 
     return parse
+
+
+def cache_model(processor: MessageProcessor) -> Optional[Hashable]:
+    """What a cached parse belongs to: the trained model and the staff answers file's version (it
+    is read at parse time, deploy/meaning.py: an edit of it is a new model too)."""
+    model_id = getattr(processor.model_metadata, "model_id", None)  # a fresh id for every trained model
+    return None if model_id is None else (model_id, answers_stamp())
 
 
 def buttons_just_offered(tracker: Any) -> List[Dict[str, str]]:
@@ -214,6 +233,146 @@ def answering_buttons(original: Callable) -> Callable:
             message = copy.copy(message)
             message.text = payload
         return await original(self, message, tracker, only_output_properties)
+
+    return parse
+
+
+# ---- 8. understanding messages together -----------------------------------------------------------
+
+class ParseBatcher:
+    """Runs the NLU pipeline on a thread of its own, once for all the messages waiting to be
+    understood: the pipeline's components take a list of messages, and the sentence encoder and
+    the classifier cost little more for several texts than for one. While a message waits for its
+    parse it gives up the turn (5), so the others' dialogue work goes on meanwhile, on the other
+    core where the encoder's and TensorFlow's native code runs without the interpreter lock.
+
+    The parse of a message is the one Rasa would give it alone (``_parse_message_with_graph``),
+    computed for the batch; tests/test_rasa_server.py compares them. ``NLU_BATCH=0`` turns it off."""
+
+    def __init__(self, cache: ParseCache, max_batch: int = 16) -> None:
+        self.cache = cache
+        self.max_batch = max_batch
+        self._waiting: "queues.SimpleQueue[Tuple[MessageProcessor, UserMessage, bool, asyncio.AbstractEventLoop, asyncio.Future]]" = queues.SimpleQueue()
+        self._thread: Optional[threading.Thread] = None
+        self._start_lock = threading.Lock()
+        self.batch_sizes: Deque[int] = deque(maxlen=10000)  # the latest batches, for tests and the bench
+
+    async def parse(self, processor: MessageProcessor, message: UserMessage, only_output_properties: bool) -> Dict[Text, Any]:
+        model = cache_model(processor)
+        cached = self.cache.get(model, message.text)
+        if cached is not None:
+            return cached
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._start()
+        self._waiting.put((processor, message, only_output_properties, loop, future))
+        result = await without_the_turn(future)
+        self.cache.put(model, message.text, result)
+        return result
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nlu-batches", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._waiting.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._waiting.get_nowait())
+                except queues.Empty:
+                    break
+            self.batch_sizes.append(len(batch))
+            groups: Dict[Tuple[int, bool], List[Any]] = {}
+            for item in batch:  # a model replaced meanwhile (HTTP API) has a processor of its own
+                groups.setdefault((id(item[0]), item[2]), []).append(item)
+            for items in groups.values():
+                processor, _, only_output_properties = items[0][:3]
+                try:
+                    results: List[Any] = parse_together(processor, [item[1] for item in items], only_output_properties)
+                except BaseException as error:  # every waiting message gets the error Rasa would raise
+                    results = [error] * len(items)
+                for (*_, loop, future), result in zip(items, results, strict=True):
+                    loop.call_soon_threadsafe(_settle, future, result)
+
+
+def _settle(future: asyncio.Future, result: Any) -> None:
+    if future.done():  # the message was cancelled (its request gone) while parsed
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+def parse_together(processor: MessageProcessor, messages: List[UserMessage], only_output_properties: bool) -> List[Dict[Text, Any]]:
+    """``MessageProcessor._parse_message_with_graph`` for several messages in one run of the graph
+    (the NLU part of the graph reads no tracker: an empty one stands in)."""
+    results = processor.graph_runner.run(
+        inputs={PLACEHOLDER_MESSAGE: messages, PLACEHOLDER_TRACKER: DialogueStateTracker.from_events("", [])},
+        targets=[processor.model_metadata.nlu_target])
+    parsed = []
+    for message in results[processor.model_metadata.nlu_target]:
+        data = {"text": "", "intent": {"name": None, "confidence": 0.0}, "entities": []}
+        data.update(message.as_dict(only_output_properties=only_output_properties))
+        parsed.append(data)
+    return parsed
+
+
+def _row(output: Any, i: int) -> Any:
+    """Message ``i``'s part of a batch's output (arrays by their first axis), as a batch of one."""
+    if isinstance(output, dict):
+        return {key: _row(value, i) for key, value in output.items()}
+    return output[i:i + 1] if hasattr(output, "shape") and getattr(output, "ndim", 0) > 0 else output
+
+
+def diet_in_one_run(original: Callable) -> Callable:
+    """``DIETClassifier.process`` with one TensorFlow run for all its messages, instead of one each
+    (Rasa 3.6 predicts message by message): each message's scores are its row of the batch's."""
+
+    @functools.wraps(original)
+    def process(self: Any, messages: List[Any]) -> List[Any]:
+        if len(messages) < 2 or self.model is None or self.component_config.get("entity_recognition") \
+                or not self.component_config.get("intent_classification"):
+            return original(self, messages)
+        model_data = self._create_model_data(messages, training=False)
+        if model_data.is_empty() or model_data.number_of_examples() != len(messages):
+            return original(self, messages)
+        out = self.model.run_inference(model_data, batch_size=len(messages))
+        for i, message in enumerate(messages):
+            row = _row(out, i)
+            label, label_ranking = self._predict_label(row)
+            message.set("intent", label, add_to_output=True)
+            message.set("intent_ranking", label_ranking, add_to_output=True)
+            if row and self._execution_context.should_add_diagnostic_data:
+                message.add_diagnostic_data(self._execution_context.node_name, row.get("diagnostic_data"))
+        return messages
+
+    return process
+
+
+def nlu_batching() -> bool:
+    value = os.environ.get("NLU_BATCH", "1").strip().lower()
+    if value not in ("0", "1", "off", "on", "false", "true"):
+        raise SystemExit(f"NLU_BATCH must be 1 (on) or 0 (off), got {os.environ['NLU_BATCH']!r}")
+    return value in ("1", "on", "true")
+
+
+def batched_parse(original: Callable, batcher: ParseBatcher) -> Callable:
+    """``MessageProcessor.parse_message`` with the parse done by ``batcher`` (what Rasa 3.6's own
+    does around it kept: the retrieval intent's full name, the unseen-features warning)."""
+
+    @functools.wraps(original)
+    async def parse(self: MessageProcessor, message: UserMessage, tracker: Any = None,
+                    only_output_properties: bool = True) -> Dict[Text, Any]:
+        if self.http_interpreter:
+            return await original(self, message, tracker, only_output_properties)
+        parse_data = await batcher.parse(self, message, only_output_properties)
+        self._update_full_retrieval_intent(parse_data)
+        self._check_for_unseen_features(parse_data)
+        return parse_data
 
     return parse
 
@@ -314,18 +473,23 @@ def taking_turns(handle_message: Callable) -> Callable:
     return handle
 
 
+async def without_the_turn(waiting: Any) -> Any:
+    """Await ``waiting`` (an action call, a parse) with the turn given up, and take it back after."""
+    if not _holding.get():
+        return await waiting
+    _holding.set(False)
+    _turns.release()
+    try:
+        return await waiting
+    finally:
+        await _turns.acquire(resuming=True)
+        _holding.set(True)
+
+
 def giving_up_turn(request: Callable) -> Callable:
     @functools.wraps(request)
     async def call(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
-        if not _holding.get():
-            return await request(self, *args, **kwargs)
-        _holding.set(False)
-        _turns.release()
-        try:
-            return await request(self, *args, **kwargs)
-        finally:
-            await _turns.acquire(resuming=True)
-            _holding.set(True)
+        return await without_the_turn(request(self, *args, **kwargs))
 
     return call
 
@@ -487,10 +651,19 @@ def install() -> None:
     _patch(EndpointConfig, "session", shared_session)
     _patch(EndpointConfig, "request", giving_up_turn(time_limited(on_background_loop(EndpointConfig.request))))
     _patch(MessageProcessor, "handle_message", taking_turns(MessageProcessor.handle_message))
-    _patch(MessageProcessor, "parse_message", answering_buttons(MessageProcessor.parse_message))
+    parse = MessageProcessor.parse_message
+    if nlu_batching():
+        _batcher.append(ParseBatcher(cache))
+        parse = batched_parse(parse, _batcher[-1])
+        _patch(DIETClassifier, "process", diet_in_one_run(DIETClassifier.process))
+    _patch(MessageProcessor, "parse_message", answering_buttons(parse))
     _patch(MessageProcessor, "_parse_message_with_graph", caching_parse(MessageProcessor._parse_message_with_graph, cache))
     _switch_interval_before.append(sys.getswitchinterval())
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
+#: The parse batcher of the patches installed (tests read its batch sizes).
+_batcher: List[ParseBatcher] = []
 
 
 def uninstall() -> None:
@@ -504,6 +677,7 @@ def uninstall() -> None:
     while _switch_interval_before:
         sys.setswitchinterval(_switch_interval_before.pop())
     _event_classes.clear()
+    _batcher.clear()
 
 
 def main() -> None:

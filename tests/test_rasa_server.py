@@ -102,11 +102,12 @@ def patched(monkeypatch):
 
 def rasa_parts():
     from rasa.core.processor import MessageProcessor
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
     from rasa.utils.endpoints import EndpointConfig
 
     return [RemoteAction.run, RemoteAction._validate_action_result, vars(Event)["resolve_by_type"],
             EndpointConfig.session, EndpointConfig.request, MessageProcessor.handle_message,
-            MessageProcessor._parse_message_with_graph]
+            MessageProcessor._parse_message_with_graph, MessageProcessor.parse_message, DIETClassifier.process]
 
 
 def test_uninstall_leaves_rasa_as_it_was():
@@ -246,6 +247,24 @@ def test_a_replaced_model_never_gets_the_old_models_parses(patched, two_models):
     assert parse() == "goodbye"
     agent.load_model(first)
     assert parse() == "greet"
+
+
+def test_messages_understood_together_get_what_each_gets_alone(patched, two_models):
+    """Fix 8: messages waiting to be understood go through the NLU graph in one run."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(two_models[0])
+    texts = ["hello there", "see you", "later", "hello", "hello there, friend", "see you later"] * 2
+    alone = [asyncio.run(agent.parse_message(t)) for t in texts]  # one at a time: batches of one
+    rasa_server._batcher[-1].cache.size = 0  # every text parsed again, not taken from the cache
+
+    async def together():
+        return await asyncio.gather(*(agent.parse_message(t) for t in texts))
+
+    rasa_server._batcher[-1].batch_sizes.clear()
+    both = asyncio.run(together())
+    assert max(rasa_server._batcher[-1].batch_sizes) > 1
+    assert [(p["text"], p["intent"], p["entities"]) for p in both] == [(p["text"], p["intent"], p["entities"]) for p in alone]
 
 
 # --- launcher: action calls that fail or take too long -------------------------------------------

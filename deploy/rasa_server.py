@@ -43,6 +43,12 @@ README "Performance") showed where Rasa 3.6 spends its time on work whose outcom
    message (``bot/buttons.py``) is parsed as that button's payload, as a click would be; the
    conversation keeps the words typed.
 
+8. **Understanding messages together.** Rasa runs the NLU pipeline for each message on the event
+   loop, one after another, and DIET predicts message by message. Here the messages waiting to be
+   understood go through the pipeline in one run on a thread of its own (DIET in one TensorFlow
+   run), while their messages give up the turn (5); the parse of each is the one it gets alone
+   (tests/test_nlu_batching.py). ``NLU_BATCH=0`` turns it off.
+
 The patches reach into Rasa's internals, so they apply only to the Rasa versions they were tested
 with (``TESTED_RASA_VERSIONS``): on another one the launcher refuses to start, in one line.
 ``uninstall()`` takes them off again (tests do).

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalog_or_apologise, entity_values
+from actions.common import catalog_or_apologise, entity_values, named_credential
 from bot.answers import answer_context
 from bot.staff_answers import AnswersFile
 
@@ -40,4 +40,5 @@ class ActionStaffAnswer(Action):
         if catalog is None:
             return []
         dispatcher.utter_message(text=fill(topic.answer, answer_context(catalog)))
-        return []
+        # "is the data storytelling one online?" then "is that undergrad?" means Data Storytelling
+        return named_credential(tracker)

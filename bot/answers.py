@@ -91,6 +91,15 @@ def level_rule(catalog: Catalog, level: str) -> str:
     return f"each course {pol.min_course_grade} or better and a GPA of {_gpa(pol.min_gpa)} or higher"
 
 
+#: Which attempt of a repeated course counts (policies.repeat_rule), as the progress checker applies it.
+REPEAT_RULE_TEXT = {
+    "latest": ("When you repeat a course, your latest graded attempt is the one that counts toward a "
+               "micro-credential, for the course grade and for the GPA, even if an earlier grade was higher."),
+    "best": ("When you repeat a course, your best grade of all your attempts is the one that counts toward "
+             "a micro-credential, for the course grade and for the GPA."),
+}
+
+
 def answer_context(catalog: Catalog) -> Dict[str, str]:
     """Every placeholder an answer template may use, computed from the catalog."""
     creds = catalog.credentials
@@ -137,6 +146,7 @@ def answer_context(catalog: Catalog) -> Dict[str, str]:
         "stacking_example": example,
         "transfer_rule": transfer_rule,
         "transfer_on_top": transfer_on_top,
+        "repeat_rule": REPEAT_RULE_TEXT[catalog.repeat_rule],
         "crisis_contacts": catalog.crisis_contacts,
         "danger_line": catalog.danger_line,
     }

@@ -163,7 +163,10 @@ def decide(
 
     s_refuse = max((scores.get(lb, 0.0) for lb in REFUSE_INTENTS), default=0.0)  # "can't help" examples
     # 1. catalog, personal and small-talk intents: their meaning is in names and sign-in, not words
-    if top in passthrough_intents and conf >= t.pass_through and not staff_overrides:
+    #    (unless the words clearly mean another topic: "I work nights, are the courses asynchronous?"
+    #    is no goodbye, "is the cybersecurity badge something recruiters look for?" no progress question)
+    meaning_elsewhere = best != top and s1 >= t.clarify and s1 - s_top >= t.contradiction
+    if top in passthrough_intents and conf >= t.pass_through and not staff_overrides and not meaning_elsewhere:
         return Decision("pass", intent=top, confidence=conf, scores=scores)
     #    A short follow-up ("and its level?") scores low by meaning; a catalog or personal intent
     #    that meaning also ranks first is kept (its action asks for what the message leaves out)

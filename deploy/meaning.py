@@ -334,8 +334,9 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             if statement and not signed_in and decision.kind != "crisis" and top_intent in (*PERSONAL, "check_progress"):
                 self._apply(message, Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5)))
                 continue
-            # a catalog name in a catalog/personal question: the classifier knows best
-            if decision.kind not in ("pass", "crisis") and entities & {"credential", "course"} \
+            # a catalog name in a catalog/personal question: the classifier knows best (a staff
+            # answer that meaning chose stays: "what kind of assignments are in data storytelling")
+            if decision.kind not in ("pass", "crisis", "staff") and entities & {"credential", "course"} \
                     and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5 \
                     and (decision.kind != "clarify" or top_intent in decision.options):
                 continue

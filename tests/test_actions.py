@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 
 from actions.catalog_info import ActionCatalogInfo
 from actions.clarify import ActionClarify
+from actions.staff_answer import ActionStaffAnswer
 from actionkit import run
 from actionkit import tracker as _tracker
 
@@ -64,6 +65,18 @@ def test_an_unknown_credential_lists_the_catalog_with_buttons(sample_catalog):
 def test_a_follow_up_uses_the_credential_discussed_last():
     messages, _ = run(ActionCatalogInfo(), tracker("and what level is it?", "credential_level", slots={"credential": "Data Storytelling"}))
     assert messages[0]["text"].startswith("Data Storytelling is an undergraduate micro-credential")
+
+
+def test_a_staff_answer_about_a_named_credential_keeps_it_for_the_follow_up():
+    """"is the data storytelling one online?" then "is that undergrad?" means Data Storytelling."""
+    messages, events = run(ActionStaffAnswer(), tracker(
+        "is the data storytelling one online", "staff_answer",
+        [ent("credential", "data storytelling"), ent("answer_topic", "delivery_format")]))
+    assert "online" in messages[0]["text"]
+    assert [(e["name"], e["value"]) for e in events] == [("credential", "Data Storytelling")]
+    _, events = run(ActionStaffAnswer(), tracker("is it online", "staff_answer", [ent("answer_topic", "delivery_format")],
+                                                 slots={"credential": "Cybersecurity Essentials"}))
+    assert events == []  # nothing named: the one talked about before stays
 
 
 def test_course_info_known_and_unknown_codes():

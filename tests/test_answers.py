@@ -108,3 +108,18 @@ def test_credential_and_course_answers(sample_catalog):
     assert "Bachelor of Science in Data Science" in credential_answer(sample_catalog, ds, "stacks")
     pad = course_answer(sample_catalog, "PAD 695")
     assert "3 credit hours" in pad and "needs consent" in pad and "Nonprofit Leadership" in pad
+
+
+def test_the_retake_answer_states_the_catalogs_repeat_rule(repo, catalog_raw):
+    """The staff answer about retaking a course takes the repeat rule from the catalog, as the
+    progress checker applies it."""
+    from actions.staff_answer import fill
+    from bot.staff_answers import AnswersFile
+
+    topic = AnswersFile(repo / "data" / "answers.yml").get("retake_course")
+    latest = fill(topic.answer, answer_context(parse_catalog(catalog_raw)))
+    assert "latest graded attempt is the one that counts" in latest
+    catalog_raw["policies"]["repeat_rule"] = "best"
+    best = fill(topic.answer, answer_context(parse_catalog(catalog_raw)))
+    assert "best grade of all your attempts is the one that counts" in best and "latest" not in best
+    assert "{" not in best

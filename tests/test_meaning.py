@@ -168,6 +168,20 @@ def test_a_short_follow_up_keeps_the_catalog_intent_both_opinions_rank_first():
     assert (d.kind, d.intent) == ("pass", "credential_level")
 
 
+def test_a_sure_small_talk_guess_is_not_kept_when_the_words_clearly_mean_a_topic():
+    """"I work nights, are the courses asynchronous?": the classifier sure of "goodbye", the words
+    clearly about a staff topic (online or in person): not a goodbye. A real goodbye stays one."""
+    e = np.eye(5, dtype=np.float32)
+    trained = ExampleIndex(["goodbye", "faq_grades"], e[:2])
+    staff, crises = ExampleIndex(["delivery_format"], e[2:3]), ExampleIndex(["crisis"], e[3:4])
+    asked = decide(unit(0.3, 0, 0.65, 0, 0.7), [("goodbye", 0.84), ("faq_grades", 0.02)], trained, staff, crises,
+                   text="i work nights, is it asynchronous", passthrough_intents={"goodbye"})
+    assert asked.kind != "pass" and asked.intent != "goodbye"
+    bye = decide(unit(0.9, 0, 0.3, 0, 0.3), [("goodbye", 0.95)], trained, staff, crises, text="bye for now",
+                 passthrough_intents={"goodbye"})
+    assert (bye.kind, bye.intent) == ("pass", "goodbye")
+
+
 @pytest.mark.parametrize("refuse_score, kind", [(0.05, "answer"), (0.45, "refuse")])
 def test_a_fair_agreement_answers_unless_meaning_finds_it_nearly_as_out_of_scope(refuse_score, kind):
     """'do i need concent from the director' (typo: meaning is lukewarm, both agree) is answered;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from bot.catalog import Catalog, Credential, name_key, normalise_course_code
 from bot.errors import UnknownCredentialError, UnknownProgramError
@@ -60,6 +60,8 @@ class _Names:
                     using.append(cred)
 
 
+        # each name's key without its spaces: "data story telling" is a name with a word split in two
+        self.joined: Dict[str, str] = {key.replace(" ", ""): key for key in self.by_key}
         # every name and alias as written, spaces and hyphens alike, the longest first
         spelled = sorted({n for cred in catalog.credentials for n in (cred.name, *cred.aliases) if n.strip()},
                          key=len, reverse=True)
@@ -84,10 +86,14 @@ def resolve_credential(text: Optional[str], catalog: Catalog) -> Match:
     """Exact match on name, id or alias (any case or spacing), else a close-match suggestion."""
     if not text:
         return Match()
-    names = _names(catalog).by_key
+    known = _names(catalog)
+    names = known.by_key
     key = _key(text)
     if key in names:
         return Match(credential=names[key])
+    joined = known.joined.get(key.replace(" ", ""))  # "data story telling", "cyber security essentials"
+    if joined is not None:
+        return Match(credential=names[joined])
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=_SUGGEST_CUTOFF)
     return Match(suggestion=names[close[0]]) if close else Match()
 
@@ -141,6 +147,41 @@ def find_credential_in_text(text: str, catalog: Catalog) -> Match:
     if close:
         return Match(suggestion=names.by_key[close])
     return Match()
+
+
+_WORD = re.compile(r"[a-z0-9]+", re.I)  # name_key's words, with their offsets in the text
+
+
+def misspelled_credential_span(text: str, catalog: Catalog) -> Optional[Tuple[int, int]]:
+    """Where the text writes a credential's name with a typo or a word split in two ("the
+    nonprofit leadrship one", "data story telling"): the (start, end) of those words, for the NLU
+    to mark as a credential as it marks a name written exactly. None when the text writes a name
+    exactly (the entity ruler finds it) or nothing close to one (``find_credential_in_text``'s
+    closeness: the same words the actions would suggest)."""
+    tokens = list(_WORD.finditer(text or ""))
+    words = [t.group().lower() for t in tokens]
+    names = _names(catalog)
+    sizes = sorted((size for size in names.by_size if size <= len(words)), reverse=True)
+    if any(window in names.by_key for size in sizes for window in _windows(words, size)):
+        return None
+    for size in range(max(names.by_size, default=0) + 1, 0, -1):
+        for i in range(len(words) - size + 1):
+            key = names.joined.get("".join(words[i : i + size]))
+            if key is not None and len(key.split()) < size:  # a word split in two: "data story telling"
+                return tokens[i].start(), tokens[i + size - 1].end()
+            if key is not None:  # two words written as one ("cybersecurity" for "cyber security"): as before
+                return None
+    close = _closest({size: _windows(words, size) for size in sizes}, names)
+    if close is None:
+        return None
+    size = len(close.split())
+    matcher = difflib.SequenceMatcher(a=close)
+    ratios = []
+    for i in range(len(words) - size + 1):
+        matcher.set_seq2(" ".join(words[i : i + size]))
+        ratios.append((matcher.ratio(), -i))
+    _, first = max(ratios)
+    return tokens[-first].start(), tokens[-first + size - 1].end()
 
 
 #: Words after a credential's distinctive word that make it a name: "the cybersecurity one".

@@ -32,7 +32,7 @@ from bot.encoder import encoder
 from bot.catalog import Catalog, current_catalog, name_key
 from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
-from bot.resolve import find_credential_in_text, without_credential_names
+from bot.resolve import find_credential_in_text, misspelled_credential_span, without_credential_names
 from bot.student_ids import student_ids_in
 from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide
 from bot.staff_answers import AnswersFile
@@ -110,6 +110,22 @@ def _without_credential_names(message: Message, instead: str = " ") -> str:
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + instead + text[end:]
     return text
+
+
+def mark_misspelled_credential(message: Message, catalog: Catalog) -> None:
+    """A credential's name written with a typo or a word split in two ("how much is the nonprofit
+    leadrship one?", "data story telling") is marked as a credential, as the entity ruler marks a
+    name written exactly: the question is then understood without it, and the action resolves
+    the words as written (answering, or asking "did you mean…?")."""
+    text = message.get(TEXT) or ""
+    entities = message.get("entities") or []
+    if not text or any(e.get("entity") == "credential" for e in entities):
+        return
+    span = misspelled_credential_span(text, catalog)
+    if span is not None:
+        start, end = span
+        message.set("entities", [*entities, {"entity": "credential", "value": text[start:end], "start": start,
+                                             "end": end, "extractor": "MeaningRouter"}], add_to_output=True)
 
 
 def few_other_words(message: Message, most: int = 3) -> bool:
@@ -192,10 +208,12 @@ def names_a_student(text: str) -> bool:
     return bool(catalog and student_ids_in(text, catalog))
 
 
-#: Intents answered from their words alone (the FAQ and the hand-over); every other intent
-#: (catalog, personal, general) is kept when the classifier is sure of it.
+#: Intents answered from their words alone (the FAQ, the honest hand-over and the hand-off to a
+#: person, whose form takes the next message as the question: "can my staff take the disaster
+#: one?" is no request for staff); every other intent (catalog, personal, general) is kept when
+#: the classifier is sure of it.
 def _worded(intent: str) -> bool:
-    return intent.startswith("faq_") or intent in ("out_of_scope", "staff_answer")
+    return intent.startswith("faq_") or intent in ("out_of_scope", "staff_answer", "human_handoff")
 
 
 _QUESTION_START = re.compile(r"^\s*(who|whom|whose|what|whats|what's|when|where|why|how|which|is|are|am|do|does|did|can|could|will|would|should|may|has|have)\b", re.I)
@@ -274,6 +292,10 @@ class MeaningRouter(GraphComponent, IntentClassifier):
         return self._crisis
 
     def process(self, messages: List[Message]) -> List[Message]:
+        catalog = _catalog()
+        for message in messages:
+            if catalog is not None:
+                mark_misspelled_credential(message, catalog)
         for message, vector in zip(messages, sentence_vectors(messages), strict=True):
             text = message.get("text")
             if not text or vector is None:

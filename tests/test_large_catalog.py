@@ -17,7 +17,7 @@ from bot.catalog import ChooseGroup, parse_catalog
 from bot.identity import issue_token
 from bot.importer import import_records
 from bot.records import AuditEntry, get_engine, session_scope
-from bot.resolve import find_credential_in_text, resolve_credential
+from bot.resolve import find_credential_in_text, misspelled_credential_span, resolve_credential
 from actionkit import run as run_action
 from actionkit import tracker as _tracker
 from large_catalog import large_catalog, typo
@@ -281,6 +281,37 @@ def test_every_name_with_a_typo_is_suggested(big):
         # in a message; "small business manaement" still holds its alias "small business" exactly
         found = find_credential_in_text(f"what courses are in {misspelled}?", big)
         assert (found.suggestion or found.credential) == cred, misspelled
+
+
+def test_the_nlu_marks_where_a_name_is_misspelled(big):
+    """The span the NLU marks as a credential: the misspelled words, resolved as the actions would;
+    nothing for a name written exactly (the entity ruler's) or for a message naming none."""
+    marked = 0
+    for cred, misspelled in typos(big):
+        message = f"how much is the {misspelled} one?"
+        span = misspelled_credential_span(message, big)
+        if span is None:  # the misspelled name holds an alias written exactly, the entity ruler's
+            found = find_credential_in_text(message, big)
+            assert (found.suggestion or found.credential) == cred, misspelled
+            continue
+        marked += 1
+        words = message[span[0]:span[1]]
+        assert (resolve_credential(words, big).suggestion or resolve_credential(words, big).credential) == cred, words
+    assert marked >= 200
+    for cred in big.credentials[::10]:
+        assert misspelled_credential_span(f"is {cred.name} online?", big) is None
+    for text in ("how much does it cost", "can i talk to a person", "what if i get a C-", "my friend is in danger",
+                 "what laptop do i need for the cybersecurity classes"):
+        assert misspelled_credential_span(text, big) is None, text
+
+
+def test_a_name_with_a_word_split_in_two_is_marked(sample_catalog):
+    text = "waht are the requirments for the data story telling one"
+    start, end = misspelled_credential_span(text, sample_catalog)
+    assert text[start:end] == "data story telling"
+    assert resolve_credential("Data Story Telling", sample_catalog).credential.name == "Data Storytelling"
+    start, end = misspelled_credential_span("how much is the Nonprofit Leadrship one", sample_catalog)
+    assert (start, end) == (16, 35)
 
 
 def test_a_typo_gets_did_you_mean_with_one_button(big, serve_big):

@@ -352,8 +352,10 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                 continue
             # a short statement naming a credential ("looking at cybersecurity essentials") is about it
             statement = "credential" in entities and not looks_like_a_question(text)
-            # a visitor's: no question about a record
-            if statement and not signed_in and decision.kind != "crisis" and top_intent in (*PERSONAL, "check_progress"):
+            # a visitor's: no question about a record, unless the classifier is sure it asks for
+            # one ("progress on disaster readiness": the sign-in request is the answer)
+            if statement and not signed_in and decision.kind != "crisis" and top_intent in (*PERSONAL, "check_progress") \
+                    and not (decision.kind == "pass" and top_conf >= self.thresholds.diet_sure):
                 self._apply(message, Decision("answer", intent="credential_overview", confidence=max(top_conf, 0.5)))
                 continue
             # a catalog name in a catalog/personal question: the classifier knows best (a staff

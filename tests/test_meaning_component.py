@@ -74,3 +74,12 @@ def test_a_student_id_makes_it_a_question_about_that_record(router, text, rankin
 def test_a_question_about_a_group_of_students_is_a_cohort_question(router):
     assert parse(router, "who finished nonprofit leadership", [("out_of_scope", 0.4), ("greet", 0.1)]) == "cohort_query"
     assert parse(router, "how many credits is it", [("out_of_scope", 0.4), ("greet", 0.1)]) != "cohort_query"
+
+
+def test_a_visitors_statement_naming_a_credential_is_about_it_unless_it_surely_asks_for_a_record(router):
+    """"looking at ux design" (a visitor, the classifier unsure) is about the credential; "progress
+    on ux design" (the classifier sure) asks for a record: the answer is the sign-in request."""
+    assert parse(router, "looking at ux design", [("check_progress", 0.43), ("inform_credential", 0.16)],
+                 credential="ux design") == "credential_overview"
+    assert parse(router, "progress on ux design", [("check_progress", 0.97), ("inform_credential", 0.01)],
+                 credential="ux design") == "check_progress"

@@ -1,6 +1,6 @@
 """A catalog of real size (tests/large_catalog.py: 143 credentials, 591 courses): how long the
-catalog takes to load, the spaCy entity patterns to build, and a credential name (typos
-included) to be found in a message. Run with ``catalog_figures()`` or
+catalog takes to load, the spaCy entity patterns to build, a credential name (typos
+included) to be found in a message, and the NLU's look for a misspelled name in any message. Run with ``catalog_figures()`` or
 ``python -m benchmarks.catalog_size`` (a few seconds).
 """
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Callable, List
 
 import yaml
 
+from benchmarks.load import diverse_traffic
 from benchmarks.records import percentile
 from bot.catalog import load_catalog
 from bot.nlp import build_pipeline
-from bot.resolve import find_credential_in_text
+from bot.resolve import find_credential_in_text, misspelled_credential_span
 from large_catalog import large_catalog, sample_messages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +64,12 @@ def catalog_figures() -> None:
     ordered = sorted(t * 1000 for t in per_message)
     print(f"  find_credential_in_text over {MESSAGES} varied messages (a third misspelled): "
           f"p50 {percentile(ordered, 50):.2f} ms, p95 {percentile(ordered, 95):.2f} ms, max {ordered[-1]:.2f} ms")
+    # the NLU looks for a misspelled name in every message (deploy/meaning.py), most naming none
+    texts = list(diverse_traffic().questions) + messages
+    per_text = sorted(_seconds(functools.partial(misspelled_credential_span, t, catalog), ROUNDS) * 1000 for t in texts)
+    print(f"  misspelled_credential_span (the NLU, every message) over {len(texts)} messages ({len(texts) - MESSAGES} "
+          f"real-style questions and the {MESSAGES} above): p50 {percentile(per_text, 50):.2f} ms, "
+          f"p95 {percentile(per_text, 95):.2f} ms, max {per_text[-1]:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -171,7 +171,12 @@ def misspelled_credential_span(text: str, catalog: Catalog) -> Optional[Tuple[in
                 return tokens[i].start(), tokens[i + size - 1].end()
             if key is not None:  # two words written as one ("cybersecurity" for "cyber security"): as before
                 return None
-    close = _closest({size: _windows(words, size) for size in sizes}, names)
+    # only names sharing a word's first three letters with the message can be close (a typo keeps
+    # them nearly always): the NLU runs this on every message, most naming no credential
+    starts = {w[:3] for w in words if len(w) >= 3}
+    likely = _Candidates({size: [key for key in keys if any(w[:3] in starts for w in key.split() if len(w) >= 3)]
+                          for size, keys in names.by_size.items()})
+    close = _closest({size: _windows(words, size) for size in sizes if likely.by_size[size]}, likely)
     if close is None:
         return None
     size = len(close.split())
@@ -189,7 +194,14 @@ _THE_WORDS = {"the", "that", "this", "my", "your", "a", "and", "about", "on", "f
 _ONE_WORDS = {"one", "ones", "badge", "credential", "microcredential", "micro", "program", "cert", "certificate"}
 
 
-def _closest(windows: Dict[int, List[str]], names: _Names, cutoff: float = _SUGGEST_CUTOFF) -> Optional[str]:
+@dataclass(frozen=True)
+class _Candidates:
+    """Some of a catalog's name keys, by number of words (what :func:`_closest` compares with)."""
+
+    by_size: Dict[int, List[str]]
+
+
+def _closest(windows: Dict[int, List[str]], names: "_Names | _Candidates", cutoff: float = _SUGGEST_CUTOFF) -> Optional[str]:
     """The name (key) most like one of the windows (runs of words, by size), if at least
     ``cutoff`` alike.
 

@@ -112,6 +112,9 @@ def _without_credential_names(message: Message, instead: str = " ") -> str:
     return text
 
 
+MARKED_BY = "MeaningRouter"  # the extractor of the credentials mark_misspelled_credential marks
+
+
 def mark_misspelled_credential(message: Message, catalog: Catalog) -> None:
     """A credential's name written with a typo or a word split in two ("how much is the nonprofit
     leadrship one?", "data story telling") is marked as a credential, as the entity ruler marks a
@@ -125,7 +128,7 @@ def mark_misspelled_credential(message: Message, catalog: Catalog) -> None:
     if span is not None:
         start, end = span
         message.set("entities", [*entities, {"entity": "credential", "value": text[start:end], "start": start,
-                                             "end": end, "extractor": "MeaningRouter"}], add_to_output=True)
+                                             "end": end, "extractor": MARKED_BY}], add_to_output=True)
 
 
 def few_other_words(message: Message, most: int = 3) -> bool:
@@ -304,6 +307,10 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             if not ranking and message.get("intent"):
                 ranking = [(message.get("intent").get("name"), float(message.get("intent").get("confidence") or 0.0))]
             entities = {e.get("entity") for e in message.get("entities") or []}
+            # a name the catalog spells (the entity ruler's), not one guessed from a typo: only those
+            # share their words with crises ("emergency readiness")
+            spelled_name = any(e.get("entity") == "credential" and e.get("extractor") != MARKED_BY
+                               for e in message.get("entities") or [])
             # a visitor who isn't signed in gets a general answer to a personal question ("when
             # will my badge be issued?"), so its words decide, like an FAQ's
             signed_in = bool((message.get("metadata") or {}).get("auth_token"))
@@ -313,7 +320,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             # naming one is a crisis only by its words
             judged = functools.partial(decide, ranking=ranking, trained=self.trained, staff=self._staff_index(),
                                        crisis=self._crisis_index(), text=text, passthrough_intents=passthrough,
-                                       t=self.thresholds, crisis_by_words_only="credential" in entities)
+                                       t=self.thresholds, crisis_by_words_only=spelled_name)
             decision = judged(vector)
             spelled_out = pronoun_spelled_out(text)
             if decision.kind in ("clarify", "refuse") and spelled_out:

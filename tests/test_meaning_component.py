@@ -83,3 +83,14 @@ def test_a_visitors_statement_naming_a_credential_is_about_it_unless_it_surely_a
                  credential="ux design") == "credential_overview"
     assert parse(router, "progress on ux design", [("check_progress", 0.97), ("inform_credential", 0.01)],
                  credential="ux design") == "check_progress"
+
+
+def test_a_name_guessed_from_a_typo_does_not_turn_off_the_meaning_of_a_crisis(router):
+    """A credential the entity ruler found ("Emergency Readiness") makes a crisis a matter of its
+    words only; a name the router guessed from a typo (its extractor) does not."""
+    text = "someone at home is hurting me, my dissaster readines class can wait"
+    guessed = [{"entity": "credential", "value": "dissaster readines", "start": 36, "end": 54, "extractor": "MeaningRouter"}]
+    message = Message(data={"text": text, "intent": {"name": "faq_fees", "confidence": 0.4},
+                            "intent_ranking": [{"name": "faq_fees", "confidence": 0.4}], "entities": guessed})
+    router.process([message])
+    assert message.get("intent")["name"] == "crisis"

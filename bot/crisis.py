@@ -46,6 +46,8 @@ SUICIDE_WARNING_SIGNS = [
     r"\bwhat'?s the point\b[^.?!]{0,60}\bwon'?t be (here|around|alive)\b",
     r"\b(disappear(ed|ing)?|be gone) (for good|forever)\b",
     r"\bcan'?t go on (anymore|like this|living)\b",
+    r"\b(keep|always|been|can'?t stop|cant stop|constantly) (thinking|thinkin) (about|of) (dying|death|killing myself)\b(?! (my|your|her|his) hair)",
+    r"\bthoughts (of|about) (dying|killing myself)\b",
     r"\b(so |just |really )?(done|finished) with (life|living|everything|it all)\b(?! (for|on|in|at|by|before|from|except|but|that)\b)",
     r"\b(tired|sick) of (living|being alive|existing)\b(?! (out|in|with|at|like|on|paycheck)\b)",
     r"\b(notice|care|miss me)\b[^.?!]{0,20}\bif i (was|were|died|disappeared|wasn'?t here)\b",

@@ -34,7 +34,7 @@ from bot.cohort import classify as cohort_kind
 from bot.errors import BotError
 from bot.resolve import find_credential_in_text, misspelled_credential_span, without_credential_names
 from bot.student_ids import student_ids_in
-from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, decide
+from bot.meaning import CRISIS_EXAMPLES, REFUSE_INTENTS, STAFF_PREFIX, Decision, ExampleIndex, Thresholds, TopicModel, decide
 from bot.staff_answers import AnswersFile
 
 logger = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
         self.thresholds = Thresholds(**(config.get("thresholds") or {}))
         self.trained = index or ExampleIndex([], np.zeros((0, 384), np.float32))
         self.answers = AnswersFile()
-        self._staff: Tuple[Any, Optional[ExampleIndex]] = (None, None)
+        self._staff: Tuple[Any, Optional[ExampleIndex], Optional[TopicModel]] = (None, None, None)
         self._crisis: Optional[ExampleIndex] = None
 
     @classmethod
@@ -284,13 +284,23 @@ class MeaningRouter(GraphComponent, IntentClassifier):
 
     def _staff_index(self) -> ExampleIndex:
         topics = self.answers.topics()
-        cached_topics, index = self._staff
+        cached_topics, index, _ = self._staff
         if index is None or cached_topics is not topics:
             catalog = _catalog()
             index = ExampleIndex.build([(t.id, without_credential_names(e, catalog) if catalog else e)
                                         for t in topics for e in t.examples], encoder().encode)
-            self._staff = (topics, index)
+            self._staff = (topics, index, TopicModel(self.trained, index))  # the staff topics are in it too
         return index
+
+    def _topic_model(self) -> Optional[TopicModel]:
+        self._staff_index()
+        return self._staff[2]
+
+    def _topic_sure(self, vector: np.ndarray, label: str) -> bool:
+        """The topic model clearly sure that the message is about ``label``."""
+        model = self._topic_model()
+        best, p = model.best(vector) if model is not None else ("", 0.0)
+        return best == label and p >= self.thresholds.topic_veto
 
     def _crisis_index(self) -> ExampleIndex:
         if self._crisis is None:  # the examples are code, not training data: built once per process
@@ -323,7 +333,8 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             # naming one is a crisis only by its words
             judged = functools.partial(decide, ranking=ranking, trained=self.trained, staff=self._staff_index(),
                                        crisis=self._crisis_index(), text=text, passthrough_intents=passthrough,
-                                       t=self.thresholds, crisis_by_words_only=spelled_name)
+                                       t=self.thresholds, crisis_by_words_only=spelled_name,
+                                       topics=self._topic_model())
             decision = judged(vector)
             spelled_out = pronoun_spelled_out(text)
             if decision.kind in ("clarify", "refuse") and spelled_out:
@@ -370,9 +381,12 @@ class MeaningRouter(GraphComponent, IntentClassifier):
                 continue
             # a catalog name in a catalog/personal question: the classifier knows best (a staff
             # answer that meaning chose stays: "what kind of assignments are in data storytelling")
+            # (and not against the topic model clearly sure of the answer: "I'm interested in Data
+            # Storytelling, what's the very first thing I need to do to get started?")
             if decision.kind not in ("pass", "crisis", "staff") and entities & {"credential", "course"} \
                     and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5 \
-                    and (decision.kind != "clarify" or top_intent in decision.options):
+                    and (decision.kind != "clarify" or top_intent in decision.options) \
+                    and not (decision.kind == "answer" and self._topic_sure(vector, decision.intent)):
                 continue
             # (only when the classifier's own best guess says nothing about it: an unsure answer
             # to a real question stays a clarification)

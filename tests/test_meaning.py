@@ -6,7 +6,7 @@ import yaml
 
 from bot.encoder import encoder
 from bot.errors import ConfigError
-from bot.meaning import ExampleIndex, decide, is_crisis_text
+from bot.meaning import ExampleIndex, TopicModel, decide, is_crisis_text
 from bot.staff_answers import AnswersFile, load_answers, parse_answers
 
 
@@ -51,6 +51,55 @@ def test_two_plausible_topics_get_a_question_with_the_likely_ones_first():
 def test_nothing_close_is_an_honest_hand_over_not_a_guess():
     d = run(unit(0.2, 0.2, 0.2, -1), [("faq_fees", 0.25), ("faq_grades", 0.2)])
     assert (d.kind, d.intent) == ("refuse", "out_of_scope")
+
+
+def cluster(label_directions, n=12, spread=0.15, seed=7):
+    """An index of ``n`` noisy examples around each (label, direction)."""
+    rng = np.random.default_rng(seed)
+    labels, vectors = [], []
+    for label, direction in label_directions:
+        for _ in range(n):
+            v = direction + spread * rng.standard_normal(len(direction)).astype(np.float32)
+            labels.append(label)
+            vectors.append(v / np.linalg.norm(v))
+    return ExampleIndex(labels, np.stack(vectors))
+
+
+def test_the_topic_model_gives_the_likeliest_topic_of_trained_and_staff_examples():
+    model = TopicModel(cluster([("faq_fees", FEES), ("faq_grades", GRADES)]), cluster([("financial_aid", AID)]))
+    label, p = model.best(unit(0.1, 0, 1, 0))
+    assert label == "staff:financial_aid" and p > 0.9
+    assert model.best(unit(0, 1, 0.1, 0))[0] == "faq_grades"
+    assert TopicModel(ExampleIndex([], np.zeros((0, 4), np.float32)), STAFF).best(FEES) == ("", 0.0)
+
+
+#: a topic model that has learnt "fees" for the direction both topics share (1, 1, 0, 0)
+LEANS_FEES = TopicModel(cluster([("faq_fees", unit(1, 1, 0, 0)), ("faq_grades", GRADES), ("out_of_scope", unit(0, 0, -1, 0))]),
+                        cluster([("financial_aid", AID)]))
+
+
+def test_a_clearly_sure_topic_model_answers_instead_of_asking_which_topic():
+    ambiguous = unit(1, 1, 0, 0)  # as near to fees as to grades by nearest example (see above)
+    d = decide(ambiguous, [("faq_grades", 0.45), ("faq_fees", 0.4)], TRAINED, STAFF, CRISES, text="x", topics=LEANS_FEES)
+    assert (d.kind, d.intent) == ("answer", "faq_fees")
+    unsure = TopicModel(cluster([("faq_fees", FEES), ("faq_grades", GRADES)]), STAFF)  # half and half on it
+    d = decide(ambiguous, [("faq_grades", 0.45), ("faq_fees", 0.4)], TRAINED, STAFF, CRISES, text="x", topics=unsure)
+    assert d.kind == "clarify"
+
+
+def test_an_answer_the_sure_topic_model_contradicts_becomes_a_question_or_the_hand_over():
+    # classifier and nearest examples agree on grades; the topic model is sure of fees
+    d = decide(unit(1, 1.05, 0, 0), [("faq_grades", 0.95)], TRAINED, STAFF, CRISES, text="x", topics=LEANS_FEES)
+    assert d.kind == "clarify" and d.options == ["faq_fees", "faq_grades"]
+    # ... and sure that nothing here answers it
+    d = decide(unit(0.1, 0.2, -1, 0), [("faq_grades", 0.95)], TRAINED, STAFF, CRISES, text="x", topics=LEANS_FEES)
+    assert (d.kind, d.intent) == ("refuse", "out_of_scope")
+
+
+def test_the_topic_model_never_makes_a_crisis_of_a_message():
+    crisis_topics = TopicModel(cluster([("crisis", unit(1, 1, 0, 0)), ("faq_grades", GRADES)]), STAFF)
+    d = decide(unit(1, 1, 0, 0), [("faq_grades", 0.45), ("faq_fees", 0.4)], TRAINED, STAFF, CRISES, text="x", topics=crisis_topics)
+    assert d.kind == "clarify"
 
 
 def test_a_crisis_wins_over_anything_else_the_message_asks():

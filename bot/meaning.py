@@ -175,9 +175,8 @@ def decide(
 
     # the topic model clearly sure (not of a crisis: that is decided above, by the words and the
     # crisis examples) answers instead of asking which topic, and is never contradicted
-    sure, p_sure = topics.best(text_vector) if topics is not None else ("", 0.0)
-    if p_sure < t.topic_sure or sure == "crisis":
-        sure = ""
+    guess, p_sure = topics.best(text_vector) if topics is not None else ("", 0.0)
+    sure = guess if p_sure >= t.topic_sure and guess != "crisis" else ""
 
     def clarify() -> Decision:
         if sure.startswith(STAFF_PREFIX):

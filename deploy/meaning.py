@@ -12,6 +12,7 @@ file (``bot/staff_answers.py``, re-read when it changes: no retraining) and sets
 """
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import json
 import logging
@@ -42,9 +43,21 @@ logger = logging.getLogger(__name__)
 VECTOR = "sentence_vector"
 
 
+#: The message attribute holding the encoding started early (:class:`MeaningPrefetch`): (future, row).
+PENDING = "sentence_vector_pending"
+#: The thread the early encodings run on (ONNX Runtime works without the GIL, so it runs beside
+#: the featurizers and the classifier; one thread, like the encoder's own).
+_ENCODING = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="meaning-encoder")
+
+
 def sentence_vectors(messages: List[Message]) -> List[Optional[np.ndarray]]:  # None: no text
     """Each message's sentence vector (computed once, in one batch for all messages): the vector of
     what it asks, without the credential names it holds (:func:`meaning_text`)."""
+    for message in messages:
+        pending = message.data.pop(PENDING, None)
+        if pending is not None and message.get(VECTOR) is None:
+            future, row = pending
+            message.set(VECTOR, future.result()[row])
     missing = [m for m in messages if m.get(TEXT) and m.get(VECTOR) is None]
     if missing:
         for message, vector in zip(missing, encoder().encode([meaning_text(m) for m in missing]), strict=True):
@@ -229,6 +242,39 @@ def looks_like_a_question(text: str) -> bool:
     """A question asks something the bot may not know (who teaches it, what laptop it needs);
     a short statement naming a credential ("i'm thinking about disaster readiness") is about it."""
     return "?" in text or bool(_QUESTION_START.match(text)) or len(text.split()) > 12  # a long one asks something
+
+
+def start_encoding(messages: List[Message], catalog: Optional[Catalog]) -> None:
+    """Mark misspelt credential names, then start encoding the messages on the encoder's thread;
+    :func:`sentence_vectors` collects the vectors."""
+    todo = [m for m in messages if m.get(TEXT) and m.get(VECTOR) is None and m.get(PENDING) is None]
+    if catalog is not None:
+        for message in todo:
+            mark_misspelled_credential(message, catalog)
+    if todo:
+        future = _ENCODING.submit(encoder().encode, [meaning_text(m) for m in todo])
+        for row, message in enumerate(todo):
+            message.set(PENDING, (future, row))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MeaningPrefetch(GraphComponent):
+    """Starts the sentence encoder as soon as the entities are known (config.yml puts it after the
+    entity extractor), so that it runs while the featurizers and the intent classifier do; the
+    MeaningRouter then takes the vector instead of encoding the message itself. Same vectors,
+    same decisions (tests/test_meaning_component.py); without it the router encodes as before."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MeaningPrefetch":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data  # the router encodes the training examples itself, in batches
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        start_encoding(messages, _catalog())
+        return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

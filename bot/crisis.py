@@ -82,6 +82,8 @@ OVERDOSE_POISONING = [
 
 #: Threats of violence and weapons: guns, shootings, someone saying they will kill, stab or hurt.
 VIOLENCE_THREATS = [
+    r"\b(pay|suffer) for what (they|he|she|you|u) (did|done|have done|did to me)\b",
+    r"\bthey'?ll all (pay|regret it)\b",
     r"\b(guns?|shooter|bombs?|weapons?)\b(?! (drills?|training|preparedness|response|safety|policy|policies|exercises?))(?!\W+(this|the|that|my|an?)\W+(exam|test|quiz|interview|presentation|final|midterm|class|course)\b)",
     r"\b(a|mass|school) shooting\b",
     r"\bshoot(ing)? (up (the|a|our|my|this)|people|at (us|me|people|them|him|her|anyone|everyone|students|the (school|students|class|crowd|building|campus)))\b",

@@ -42,7 +42,8 @@ CRISES = {
         "someone in the parking lot has a gun", "there's a bomb in the library",
         "someone is threatening to shoot up the campus", "i'm gonna stab someone", "i honestly want to stab someone",
         "i'm planning to attack my professor", "my ex said he would kill us", "he said he'll beat me",
-        "a man says he will shoot at the students",
+        "a man says he will shoot at the students", "he's going to suffer for what he did, i swear",
+        "i'll get even with my group, they'll all pay",
         "they threatened me after class", "a guy from my cohort is dm'ing me threats", "he won't see it coming",
         "there was a mass shooting near my apartment", "a classmate said he will come to the lab and hurt her",
     ],
@@ -102,7 +103,7 @@ LOOK_ALIKES = {
         "are active shooter drills mandatory for staff", "gun safety course for hunters", "weapons policy for campus events",
         "this class will kill my gpa", "my dad is gonna kill me if i miss the deadline",
         "we'll shoot the video for the capstone at the library", "i'm going to crush the final",
-        "kill the process and restart the server",
+        "kill the process and restart the server", "will my employer pay for what i take", "they'll all see my badge on linkedin",
         "i'm going to bomb this interview", "we'll shoot at the park for the film course",
     ],
     "abuse_stalking_harassment": [

@@ -43,9 +43,10 @@ class Decision:
 
 @dataclass
 class Thresholds:
-    """The decision's knobs, chosen on the development sets (tests/nlu/realworld_dev*.yml, and since
-    session 19 realworld_blind_a/b.yml) and the held-out NLU file, never on the blind sets
-    (realworld_test.yml, realworld_blind_c.yml); docs/answers.md explains them. Retrieval scores are cosine similarities of
+    """The decision's knobs, chosen on the development sets (tests/nlu/realworld_dev*.yml, since
+    session 19 realworld_blind_a/b.yml, since session 25 the first set, C, D and G) and the
+    held-out NLU file, never on the unread blind sets (realworld_blind_e/f/i.yml);
+    docs/answers.md explains them. Retrieval scores are cosine similarities of
     all-MiniLM-L6-v2 vectors: a paraphrase of a trained question scores about 0.7-0.9, an unrelated
     question about the program still about 0.5-0.65 (they share the domain's words)."""
 

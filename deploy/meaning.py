@@ -9,6 +9,9 @@ file (``bot/staff_answers.py``, re-read when it changes: no retraining) and sets
 - ``nlu_fallback`` with the likely topics (parse-data key ``meaning_options``) to ask which one;
 - ``out_of_scope`` to say honestly that the bot doesn't know and whom to ask;
 - ``crisis`` for a crisis message, whatever else it asks.
+
+``MeaningPrefetch``, earlier in the pipeline, starts the message's encoding on a thread of its own
+so that it runs while the featurizers and DIET do.
 """
 from __future__ import annotations
 
@@ -262,7 +265,7 @@ class MeaningPrefetch(GraphComponent):
     """Starts the sentence encoder as soon as the entities are known (config.yml puts it after the
     entity extractor), so that it runs while the featurizers and the intent classifier do; the
     MeaningRouter then takes the vector instead of encoding the message itself. Same vectors,
-    same decisions (tests/test_meaning_component.py); without it the router encodes as before."""
+    same decisions (tests/test_meaning_prefetch.py); without it the router encodes as before."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

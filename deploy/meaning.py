@@ -19,6 +19,7 @@ import concurrent.futures
 import functools
 import json
 import logging
+import os
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -249,7 +250,11 @@ def looks_like_a_question(text: str) -> bool:
 
 def start_encoding(messages: List[Message], catalog: Optional[Catalog]) -> None:
     """Mark misspelt credential names, then start encoding the messages on the encoder's thread;
-    :func:`sentence_vectors` collects the vectors."""
+    :func:`sentence_vectors` collects the vectors. ``MEANING_PREFETCH=0`` turns it off: with one
+    math thread per server (production mode, scripts/serve_prod.sh) it gained nothing (README
+    "Performance")."""
+    if os.environ.get("MEANING_PREFETCH", "1") == "0":
+        return
     todo = [m for m in messages if m.get(TEXT) and m.get(VECTOR) is None and m.get(PENDING) is None]
     if catalog is not None:
         for message in todo:

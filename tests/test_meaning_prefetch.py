@@ -43,3 +43,17 @@ def test_the_early_encoding_gives_the_parse_the_router_gets_encoding_itself(agen
     assert len(started) == len(TEXTS)
     for text, a, b in zip(TEXTS, early, itself, strict=True):
         assert {k: a.get(k) for k in KEYS} == {k: b.get(k) for k in KEYS}, text
+
+
+def test_meaning_prefetch_0_leaves_the_encoding_to_the_router(monkeypatch):
+    import deploy.meaning as dm
+    from rasa.shared.nlu.training_data.message import Message
+
+    monkeypatch.setenv("MEANING_PREFETCH", "0")
+    message = Message(data={"text": "is it online?"})
+    dm.start_encoding([message], None)
+    assert message.get(dm.PENDING) is None
+    monkeypatch.setenv("MEANING_PREFETCH", "1")
+    dm.start_encoding([message], None)
+    future, row = message.get(dm.PENDING)
+    assert row == 0 and future.result().shape == (1, 384)

@@ -179,13 +179,16 @@ def decide(
     guess, p_sure = topics.best(text_vector) if topics is not None else ("", 0.0)
     sure = guess if p_sure >= t.topic_sure and guess != "crisis" else ""
 
-    def clarify() -> Decision:
+    def by_topic_model() -> Decision:  # the topic model's sure topic: a staff answer, the hand-over or a topic
         if sure.startswith(STAFF_PREFIX):
             return Decision("staff", intent="staff_answer", topic=sure[len(STAFF_PREFIX):], confidence=p_sure, scores=scores)
         if sure in REFUSE_INTENTS:
             return Decision("refuse", intent="out_of_scope", confidence=p_sure, scores=scores)
+        return Decision("answer", intent=sure, confidence=p_sure, scores=scores)
+
+    def clarify() -> Decision:
         if sure:
-            return Decision("answer", intent=sure, confidence=p_sure, scores=scores)
+            return by_topic_model()
         options: List[str] = []
         for label in [best] + [lb for lb, _ in ordered[1:4]] + [top]:
             if label and label not in options and label not in REFUSE_INTENTS and label != "staff_answer":
@@ -195,7 +198,7 @@ def decide(
     def answer(label: str, confidence: float) -> Decision:
         if sure and p_sure >= t.topic_veto and sure != label and label not in REFUSE_INTENTS:  # clearly sure of another
             if sure in REFUSE_INTENTS:
-                return Decision("refuse", intent="out_of_scope", confidence=p_sure, scores=scores)
+                return by_topic_model()
             return Decision("clarify", intent="nlu_fallback", confidence=p_sure, options=[sure, label], scores=scores)
         if not label.startswith(STAFF_PREFIX) and label not in REFUSE_INTENTS:
             s_label = scores.get(label, 0.0)

@@ -336,24 +336,22 @@ class MeaningRouter(GraphComponent, IntentClassifier):
         router._crisis_index()  # at load, not on the first message
         return router
 
-    def _staff_index(self) -> ExampleIndex:
+    def _staff_models(self) -> Tuple[ExampleIndex, TopicModel]:
+        """The staff answers' example index and the topic model (which has the staff topics too),
+        both from one reading of the answers file, rebuilt when it changes."""
         topics = self.answers.topics()
-        cached_topics, index, _ = self._staff
-        if index is None or cached_topics is not topics:
+        cached_topics, index, model = self._staff
+        if index is None or model is None or cached_topics is not topics:
             catalog = _catalog()
             index = ExampleIndex.build([(t.id, without_credential_names(e, catalog) if catalog else e)
                                         for t in topics for e in t.examples], encoder().encode)
-            self._staff = (topics, index, TopicModel(self.trained, index))  # the staff topics are in it too
-        return index
+            model = TopicModel(self.trained, index)
+            self._staff = (topics, index, model)
+        return index, model
 
-    def _topic_model(self) -> Optional[TopicModel]:
-        self._staff_index()
-        return self._staff[2]
-
-    def _topic_sure(self, vector: np.ndarray, label: str) -> bool:
+    def _topic_sure(self, model: TopicModel, vector: np.ndarray, label: str) -> bool:
         """The topic model clearly sure that the message is about ``label``."""
-        model = self._topic_model()
-        best, p = model.best(vector) if model is not None else ("", 0.0)
+        best, p = model.best(vector)
         return best == label and p >= self.thresholds.topic_veto
 
     def _crisis_index(self) -> ExampleIndex:
@@ -385,10 +383,11 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             top_intent, top_conf = ranking[0] if ranking else ("", 0.0)
             # a credential's name ("emergency readiness", "disaster prep") is no emergency: a message
             # naming one is a crisis only by its words
-            judged = functools.partial(decide, ranking=ranking, trained=self.trained, staff=self._staff_index(),
+            staff_index, topic_model = self._staff_models()
+            judged = functools.partial(decide, ranking=ranking, trained=self.trained, staff=staff_index,
                                        crisis=self._crisis_index(), text=text, passthrough_intents=passthrough,
                                        t=self.thresholds, crisis_by_words_only=spelled_name,
-                                       topics=self._topic_model())
+                                       topics=topic_model)
             decision = judged(vector)
             spelled_out = pronoun_spelled_out(text)
             if decision.kind in ("clarify", "refuse") and spelled_out:
@@ -440,7 +439,7 @@ class MeaningRouter(GraphComponent, IntentClassifier):
             if decision.kind not in ("pass", "crisis", "staff") and entities & {"credential", "course"} \
                     and top_intent in passthrough and top_intent not in ABOUT_ANYTHING and top_conf >= 0.5 \
                     and (decision.kind != "clarify" or top_intent in decision.options) \
-                    and not (decision.kind == "answer" and self._topic_sure(vector, decision.intent)):
+                    and not (decision.kind == "answer" and self._topic_sure(topic_model, vector, decision.intent)):
                 continue
             # (only when the classifier's own best guess says nothing about it: an unsure answer
             # to a real question stays a clarification)

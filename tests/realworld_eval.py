@@ -10,6 +10,7 @@ crisis contacts, as the running bot parses them. Used by tests/test_realworld.py
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
@@ -74,15 +75,18 @@ def only_unknown_courses(text: str, catalog_path: Path = REPO / "data" / "catalo
     """The message names course codes and none of them is in the catalog ("what is CIT 999"): the
     course answer then says "I don't know CIT 999" and lists the catalog's courses
     (actions/catalog_info.py, tested in tests/test_actions.py), an honest hand-over."""
-    from bot.catalog import load_catalog
     from bot.resolve import find_course_codes
 
-    catalog = _CATALOGS.get(catalog_path) or _CATALOGS.setdefault(catalog_path, load_catalog(catalog_path))
+    catalog = _catalog_at(catalog_path)
     codes = find_course_codes([text], catalog)
     return bool(codes) and not any(code in catalog.courses for code in codes)
 
 
-_CATALOGS: Dict[Path, object] = {}
+@functools.lru_cache(maxsize=None)
+def _catalog_at(path: Path):
+    from bot.catalog import load_catalog
+
+    return load_catalog(path)
 
 
 def evaluate(parse: Callable[[str], Dict], name: str) -> List[Tuple[str, List[str], str, str]]:
